@@ -1,0 +1,1 @@
+"""glance_lite: an image service that behaves like OpenStack Glance (api + registry)."""

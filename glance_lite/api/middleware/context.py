@@ -1,0 +1,93 @@
+"""Paste filters ``context`` and ``unauthenticated-context``.
+
+``context`` builds the request context from the identity headers that keystonemiddleware
+(or, for a trusted-auth registry, glance-api) has set; it must sit after ``authtoken``.
+``unauthenticated-context`` gives every request an admin context with no user or
+project: the pipelines without authentication.  Both cap the incoming request id.
+"""
+import json
+import uuid
+
+import webob.exc
+
+from glance_lite.common import config, context, wsgi
+
+
+class _ContextMiddleware(wsgi.Middleware):
+    def __init__(self, application, conf):
+        super().__init__(application)
+        self.owner_is_tenant = conf.owner_is_tenant
+        self.admin_role = conf.admin_role.lower()
+        self.allow_anonymous = conf.allow_anonymous_access
+        self.max_request_id_length = conf.max_request_id_length
+
+    @classmethod
+    def factory(cls, global_conf, **local_conf):
+        conf = config.conf_from_paste(global_conf)
+        return lambda app: cls(app, conf)
+
+    def _request_id(self, req):
+        incoming = req.headers.get('X-Openstack-Request-Id')
+        if incoming and len(incoming) > self.max_request_id_length:
+            raise webob.exc.HTTPRequestHeaderFieldsTooLarge(
+                explanation='X-Openstack-Request-Id is longer than %d characters.'
+                            % self.max_request_id_length)
+        return incoming or 'req-%s' % uuid.uuid4()
+
+    def process_request(self, req):
+        try:
+            request_id = self._request_id(req)
+        except webob.exc.HTTPException as e:
+            return e
+        ctx = self.make_context(req, request_id)
+        if isinstance(ctx, webob.Response):
+            return ctx
+        req.environ['glance.context'] = ctx
+        req.environ['openstack.request_id'] = request_id
+        return None
+
+    def process_response(self, response):
+        return response
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        response = self.process_request(req)
+        if response is None:
+            response = req.get_response(self.application)
+        response.headers['x-openstack-request-id'] = req.environ.get(
+            'openstack.request_id', response.headers.get('x-openstack-request-id', ''))
+        return response
+
+
+class ContextMiddleware(_ContextMiddleware):
+    def make_context(self, req, request_id):
+        if req.headers.get('X-Identity-Status') != 'Confirmed':
+            if not self.allow_anonymous:
+                return webob.exc.HTTPUnauthorized(explanation='Authentication required')
+            return context.RequestContext(
+                owner_is_tenant=self.owner_is_tenant, read_only=True, is_admin=False,
+                request_id=request_id, overwrite=False)
+        roles = [r.strip() for r in req.headers.get('X-Roles', '').split(',') if r.strip()]
+        catalog = req.headers.get('X-Service-Catalog')
+        if catalog:
+            try:
+                catalog = json.loads(catalog)
+            except ValueError:
+                return webob.exc.HTTPInternalServerError(
+                    explanation='Invalid service catalog json.')
+        return context.RequestContext(
+            owner_is_tenant=self.owner_is_tenant,
+            user_id=req.headers.get('X-User-Id'),
+            project_id=req.headers.get('X-Project-Id') or req.headers.get('X-Tenant-Id'),
+            roles=roles,
+            is_admin=self.admin_role in [r.lower() for r in roles],
+            auth_token=req.headers.get('X-Auth-Token'),
+            service_catalog=catalog,
+            request_id=request_id,
+            overwrite=False)
+
+
+class UnauthenticatedContextMiddleware(_ContextMiddleware):
+    def make_context(self, req, request_id):
+        return context.RequestContext(owner_is_tenant=self.owner_is_tenant, is_admin=True,
+                                      request_id=request_id, overwrite=False)
