@@ -187,3 +187,32 @@ def from_status(status, message):
     if cls is None:
         return UnexpectedStatus(message or None, status=status)
     return cls(message or None)
+
+
+# --- store drivers (glance_lite.store) ---
+
+class StoreRandomGetNotSupported(Invalid):
+    message = ('Getting images randomly from this store is not supported. '
+               'Offset: %(offset)s, length: %(length)s')
+
+
+class StoreDeleteNotSupported(Invalid):
+    message = 'Deleting images from this store is not supported.'
+
+
+class MaxRedirectsExceeded(BadStoreUri):
+    message = 'Maximum redirects (%(redirects)s) was exceeded.'
+
+
+class ForbiddenLocation(BadStoreUri):
+    """A location the host filter refuses (SSRF protection); ``uri`` is redacted."""
+
+    message = 'Access to %(uri)s is not allowed: %(reason)s'
+
+
+class InvalidLocation(BadStoreUri):
+    message = 'Invalid location %(uri)s'
+
+
+class ExternalSourceNotSupported(BadStoreUri):
+    message = 'External sources are not supported: \'%(uri)s\''

@@ -80,11 +80,16 @@ class Router:
 
     def __init__(self):
         self._mapper = routes.Mapper()
+        # Routes turns non-callable route defaults into strings, so routes carry a
+        # key into this table rather than the resource itself.
+        self._resources = {}
 
     def connect(self, path, resource, methods, allow=None):
         """:param allow: the Allow header of the 405 when it differs from ``methods``."""
+        key = 'resource-%d' % id(resource)
+        self._resources[key] = resource
         for method, action in methods.items():
-            self._mapper.connect(path, _resource=resource, _action=action,
+            self._mapper.connect(path, _resource=key, _action=action,
                                  conditions={'method': [method]})
         self._mapper.connect(path, _resource=None,
                              _allow=', '.join(allow or methods))
@@ -107,7 +112,7 @@ class Router:
                 headers=[('Allow', match['_allow'])],
                 explanation='The method %s is not allowed for this resource.' % req.method)
         action = match.pop('_action')
-        return resource.dispatch(req, action, match)
+        return self._resources[resource].dispatch(req, action, match)
 
 
 class Middleware:

@@ -1,5 +1,7 @@
-"""[glance_store]: which drivers hold image data and how they are set up."""
+"""[glance_store]: which drivers hold image data and how they are set up;
+[import_filtering_opts]: which remote hosts the http store may fetch from."""
 from oslo_config import cfg
+from oslo_config import types
 
 OPTS = [
     cfg.ListOpt('stores', default=['file', 'http'],
@@ -27,10 +29,36 @@ OPTS = [
                 help='Scheme to proxy map for http locations, e.g. http:10.0.0.1:3128.'),
 ]
 
+_PORT = types.Integer(min=1, max=65535)
+
+# Glance's names and defaults.  An "allowed" list, when non-empty, wins over its
+# "disallowed" twin.  Whatever these say, the http store also refuses hosts that
+# resolve to loopback, link-local, unspecified or multicast addresses unless the
+# host is named in allowed_hosts.
+IMPORT_FILTERING_OPTS = [
+    cfg.ListOpt('allowed_schemes', default=['http', 'https'],
+                help='URI schemes remote image data may be fetched over; empty = any '
+                     'scheme not in disallowed_schemes.'),
+    cfg.ListOpt('disallowed_schemes', default=[],
+                help='URI schemes refused when allowed_schemes is empty.'),
+    cfg.ListOpt('allowed_hosts', default=[],
+                help='Hosts (names or IPs, as written in the URI) remote image data may '
+                     'be fetched from; empty = any host not in disallowed_hosts. A host '
+                     'listed here may also be a loopback or link-local address.'),
+    cfg.ListOpt('disallowed_hosts', default=[],
+                help='Hosts refused when allowed_hosts is empty.'),
+    cfg.ListOpt('allowed_ports', item_type=_PORT, default=[80, 443],
+                help='Ports remote image data may be fetched from; empty = any port '
+                     'not in disallowed_ports.'),
+    cfg.ListOpt('disallowed_ports', item_type=_PORT, default=[],
+                help='Ports refused when allowed_ports is empty.'),
+]
+
 
 def register_opts(conf):
     conf.register_opts(OPTS, group='glance_store')
+    conf.register_opts(IMPORT_FILTERING_OPTS, group='import_filtering_opts')
 
 
 def list_opts():
-    return [('glance_store', OPTS)]
+    return [('glance_store', OPTS), ('import_filtering_opts', IMPORT_FILTERING_OPTS)]

@@ -1,0 +1,119 @@
+"""Image bytes: upload into a store, download from it, delete it.
+
+An upload moves the record queued → saving, streams through an UploadReader into the
+store, and only then records the location and activates the image (guarded by
+``from_state='saving'``).  Every failure removes the bytes written and marks the image
+with ``failure_status`` (``killed`` for v1).  Nothing half-written is ever served.
+"""
+import logging
+
+from glance_lite.common import exception, streams
+
+LOG = logging.getLogger(__name__)
+
+_V1_KILLED_NOTE = " Setting image status to 'killed'."
+
+
+def active_locations(image):
+    return [loc for loc in image.get('location_data') or []
+            if loc.get('status', 'active') == 'active']
+
+
+def upload(deps, ctx, image, source, *, content_length=None, expected_size=None,
+           expected_checksum=None, store_scheme=None, failure_status='killed'):
+    """Stream ``source`` into a store as the data of queued ``image``.
+
+    :returns: the active image record.
+    :raises: the exception the client should see; the image is left in
+        ``failure_status`` and no bytes remain.
+    """
+    registry = deps.registry_for(ctx)
+    image_id = image['id']
+    store = deps.stores.get(store_scheme) if store_scheme else deps.stores.default
+    registry.update_image(image_id, {'status': 'saving'}, from_state='queued')
+    reader = streams.UploadReader(
+        source, deps.settings.image_size_cap, deps.settings.hashing_algorithm,
+        content_length=content_length, expected_size=expected_size,
+        expected_checksum=expected_checksum,
+        mismatch_note=_V1_KILLED_NOTE if failure_status == 'killed' else '')
+    try:
+        uri, size, metadata = store.add(image_id, reader, expected_size or 0)
+    except exception.Duplicate:
+        raise
+    except Exception as e:
+        _mark_failed(registry, image_id, failure_status)
+        if isinstance(e, exception.GlanceException):
+            raise
+        LOG.exception('Upload of image %s failed', image_id)
+        raise exception.GlanceException('Error uploading image: %s' % type(e).__name__)
+    values = {'status': 'active', 'size': size, 'checksum': reader.hashes.checksum,
+              'os_hash_algo': reader.hashes.algorithm,
+              'os_hash_value': reader.hashes.multihash,
+              'location_data': [{'url': uri, 'metadata': metadata, 'status': 'active'}]}
+    try:
+        return registry.update_image(image_id, values, from_state='saving')
+    except (exception.NotFound, exception.Conflict) as e:
+        # The image was deleted (or its status changed) while the bytes were arriving:
+        # the data must not outlive the record that would account for it.
+        _delete_quietly(store, uri)
+        if isinstance(e, exception.NotFound) or _is_deleted(registry, image_id):
+            raise exception.PreconditionFailed(
+                'Image %s could not be found after upload. The image may have been '
+                'deleted during the upload.' % image_id)
+        raise exception.Conflict('Image operation conflicts')
+    except Exception:
+        _delete_quietly(store, uri)
+        _mark_failed(registry, image_id, failure_status)
+        raise
+
+
+def _is_deleted(registry, image_id):
+    try:
+        return registry.get_image(image_id)['status'] in ('deleted', 'pending_delete')
+    except exception.NotFound:
+        return True
+
+
+def _mark_failed(registry, image_id, status):
+    try:
+        registry.update_image(image_id, {'status': status})
+    except exception.GlanceException as e:
+        LOG.warning('Could not set image %s to %s after a failed upload: %s',
+                    image_id, status, e)
+
+
+def _delete_quietly(store, uri):
+    try:
+        store.delete(uri)
+    except exception.NotFound:
+        pass
+    except Exception:
+        LOG.exception('Could not delete data at a location of a failed upload')
+
+
+def open_data(deps, image, offset=0, length=None):
+    """``(iterator of chunks, size)`` of an active image's data, from its first
+    readable location."""
+    locations = active_locations(image)
+    if not locations:
+        raise exception.NotFound('Image %s has no data' % image['id'])
+    error = None
+    for loc in locations:
+        try:
+            store = deps.stores.for_uri(loc['url'])
+            return store.get(loc['url'], offset=offset, length=length)
+        except (exception.NotFound, exception.ServiceUnavailable) as e:
+            error = e
+    raise error
+
+
+def delete_data(deps, image):
+    """Remove every active location's data; a location already gone is fine."""
+    for loc in active_locations(image):
+        try:
+            deps.stores.for_uri(loc['url']).delete(loc['url'])
+        except exception.NotFound:
+            LOG.info('Data of image %s was already gone from its location', image['id'])
+        except exception.UnknownScheme:
+            LOG.warning('Image %s has a location in a store that is not enabled; its '
+                        'data was left in place', image['id'])

@@ -1,0 +1,97 @@
+"""Test-only paste apps for exercising the server through the real console scripts.
+
+Loaded by a test paste ini (``paste.app_factory = apps:app_factory``) with
+``tests/functional`` on the child's PYTHONPATH, so server behaviour is tested without
+depending on the registry's own app.
+
+Routes:
+
+* ``GET /pid``: the serving process's pid, and the app's ``name`` (from the paste
+  section), as ``<pid> <name>``.
+* ``GET /slow?seconds=N``: streams ``N*10`` chunks of ``chunk\\n``, one per 0.1 s.
+* ``GET /conf?opt=NAME[&group=GROUP]``: ``str()`` of that option of the program's conf.
+* ``PUT /file?path=P``: creates file P with the request body (shows the umask).
+* anything else: 404.
+
+``healthcheck_filter_factory`` puts oslo.middleware's healthcheck app at ``/healthcheck``
+in front of the next app: oslo.middleware >= 8 refuses to run Healthcheck as a filter.
+
+Paste options: ``name`` (shown by /pid); ``die_if_exists`` (a path: when that file
+exists at load time, loading ends the process in the way ``die_how`` says: ``kill``
+= SIGKILL itself, ``exit`` = exit status 3).  The dying lets tests make workers fail.
+"""
+import os
+import signal
+import sys
+import time
+import urllib.parse
+
+from oslo_middleware import healthcheck
+
+from glance_lite.common import config
+
+
+def _respond(start_response, status, body, content_type='text/plain'):
+    body = body.encode('utf-8')
+    start_response(status, [('Content-Type', content_type),
+                            ('Content-Length', str(len(body)))])
+    return [body]
+
+
+class ServerTestApp:
+    def __init__(self, conf, name):
+        self.conf = conf
+        self.name = name
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        query = dict(urllib.parse.parse_qsl(environ.get('QUERY_STRING', '')))
+        if path == '/pid':
+            return _respond(start_response, '200 OK', '%d %s' % (os.getpid(), self.name))
+        if path == '/slow':
+            seconds = float(query.get('seconds', '1'))
+            start_response('200 OK', [('Content-Type', 'text/plain')])
+            return self._slow(seconds)
+        if path == '/conf':
+            group = query.get('group')
+            source = getattr(self.conf, group) if group else self.conf
+            return _respond(start_response, '200 OK', str(getattr(source, query['opt'])))
+        if path == '/file' and environ['REQUEST_METHOD'] == 'PUT':
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+            with open(query['path'], 'wb') as f:
+                f.write(environ['wsgi.input'].read(length))
+            return _respond(start_response, '201 Created', '')
+        return _respond(start_response, '404 Not Found', 'not found')
+
+    @staticmethod
+    def _slow(seconds):
+        # time.sleep is green in the server (monkey-patched): other requests go on.
+        for _ in range(int(seconds * 10)):
+            yield b'chunk\n'
+            time.sleep(0.1)
+
+
+def _maybe_die(local_conf):
+    path = local_conf.get('die_if_exists')
+    if not path or not os.path.exists(path):
+        return
+    if local_conf.get('die_how', 'kill') == 'kill':
+        os.kill(os.getpid(), signal.SIGKILL)
+    sys.exit(3)
+
+
+def app_factory(global_conf, **local_conf):
+    _maybe_die(local_conf)
+    return ServerTestApp(config.conf_from_paste(global_conf), local_conf.get('name', 'main'))
+
+
+def healthcheck_filter_factory(global_conf, **local_conf):
+    check = healthcheck.Healthcheck.app_factory(global_conf, **local_conf)
+
+    def wrap(app):
+        def route(environ, start_response):
+            if environ.get('PATH_INFO') == '/healthcheck':
+                return check(environ, start_response)
+            return app(environ, start_response)
+        return route
+    return wrap
