@@ -8,6 +8,7 @@ with ``failure_status`` (``killed`` for v1).  Nothing half-written is ever serve
 import logging
 
 from glance_lite.common import exception, streams
+from glance_lite.store import base as store_base
 
 LOG = logging.getLogger(__name__)
 
@@ -108,10 +109,13 @@ def open_data(deps, image, offset=0, length=None):
 
 
 def delete_data(deps, image):
-    """Remove every active location's data; a location already gone is fine."""
+    """Remove every active location's data that this service wrote; external data
+    (a read-only store such as http) is left alone, and data already gone is fine."""
     for loc in active_locations(image):
         try:
-            deps.stores.for_uri(loc['url']).delete(loc['url'])
+            store = deps.stores.for_uri(loc['url'])
+            if store_base.Capability.WRITE in store.capabilities:
+                store.delete(loc['url'])
         except exception.NotFound:
             LOG.info('Data of image %s was already gone from its location', image['id'])
         except exception.UnknownScheme:
