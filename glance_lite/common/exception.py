@@ -78,14 +78,13 @@ class MemberNotFound(NotFound):
     message = 'Membership could not be found.'
 
 
-class Duplicate(GlanceException):
-    message = 'An object with the same identifier already exists.'
-    http_status = 409
-
-
 class Conflict(GlanceException):
     message = 'Image operation conflicts'
     http_status = 409
+
+
+class Duplicate(Conflict):
+    message = 'An object with the same identifier already exists.'
 
 
 class InUseByStore(Conflict):

@@ -15,10 +15,37 @@ LOG = logging.getLogger(__name__)
 KNOWN_METHODS = frozenset(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 
 
+class ErrorResponse(webob.exc.WSGIHTTPException):
+    """An HTTP error whose body is plain text unless the client asks for more.
+
+    webob answers ``Accept: */*`` with an HTML page whose quotes are escaped as
+    entities, which command-line clients then print verbatim; plain text reads better.
+    ``application/json`` gets ``{"message", "code", "title"}`` and an explicit
+    ``text/html`` the page.
+    """
+
+    def __init__(self, status, message, headers=None):
+        cls = webob.exc.status_map.get(status, webob.exc.HTTPInternalServerError)
+        self.code, self.title = cls.code, cls.title
+        self.explanation = message
+        super().__init__(explanation=message, headers=headers)
+
+    def generate_response(self, environ, start_response):
+        accept = environ.get('HTTP_ACCEPT', '')
+        if 'application/json' in accept or 'text/html' in accept:
+            return super().generate_response(environ, start_response)
+        body = ('%s\n\n%s\n\n' % (self.status, self.explanation)).encode('utf-8')
+        headers = [(k, v) for k, v in self.headerlist
+                   if k.lower() not in ('content-type', 'content-length')]
+        headers += [('Content-Type', 'text/plain; charset=UTF-8'),
+                    ('Content-Length', str(len(body)))]
+        start_response(self.status, headers)
+        return [body] if environ['REQUEST_METHOD'] != 'HEAD' else []
+
+
 def http_error(exc):
-    """The webob error response for a glance_lite exception (one table for all)."""
-    cls = webob.exc.status_map.get(exc.http_status, webob.exc.HTTPInternalServerError)
-    return cls(explanation=exc.msg)
+    """The error response for a glance_lite exception (one table for all)."""
+    return ErrorResponse(exc.http_status, exc.msg)
 
 
 def json_response(body, status=200, headers=None):
@@ -62,9 +89,8 @@ class Resource:
         except Exception:
             LOG.exception('Unhandled error in %s %s (request %s)', req.method, req.path,
                           req.environ.get('openstack.request_id'))
-            return webob.exc.HTTPInternalServerError(
-                explanation='The server has either erred or is incapable of performing '
-                            'the requested operation.')
+            return ErrorResponse(500, 'The server has either erred or is incapable of '
+                                      'performing the requested operation.')
         if isinstance(result, webob.Response):
             return result
         return json_response(result)
@@ -102,15 +128,14 @@ class Router:
     @webob.dec.wsgify
     def __call__(self, req):
         if req.method not in KNOWN_METHODS:
-            return webob.exc.HTTPNotImplemented()
+            return ErrorResponse(501, 'The method %s is not implemented.' % req.method)
         match = self._mapper.match(environ=req.environ)
         if match is None:
-            return webob.exc.HTTPNotFound()
+            return ErrorResponse(404, 'The resource could not be found.')
         resource = match.pop('_resource')
         if resource is None:
-            return webob.exc.HTTPMethodNotAllowed(
-                headers=[('Allow', match['_allow'])],
-                explanation='The method %s is not allowed for this resource.' % req.method)
+            return ErrorResponse(405, 'The method %s is not allowed for this resource.'
+                                 % req.method, headers=[('Allow', match['_allow'])])
         action = match.pop('_action')
         return self._resources[resource].dispatch(req, action, match)
 

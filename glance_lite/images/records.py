@@ -36,7 +36,8 @@ def create(deps, ctx, meta):
     check_create(deps, ctx, meta)
     try:
         return deps.registry_for(ctx).add_image(meta)
-    except exception.Duplicate:
+    except exception.Conflict:
+        # The registry answers 409 to a create only for a taken id.
         raise exception.Duplicate('An image with identifier %s already exists'
                                   % meta.get('id'))
 

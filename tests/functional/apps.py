@@ -11,10 +11,10 @@ Routes:
 * ``GET /slow?seconds=N``: streams ``N*10`` chunks of ``chunk\\n``, one per 0.1 s.
 * ``GET /conf?opt=NAME[&group=GROUP]``: ``str()`` of that option of the program's conf.
 * ``PUT /file?path=P``: creates file P with the request body (shows the umask).
+* ``GET /file?path=P[&offset=O][&length=L]``: L bytes (default: to the end) of file P
+  from offset O, through ``wsgi.file_wrapper``.
+* ``GET /boom``: raises (the server must answer a bare 500 and log the traceback).
 * anything else: 404.
-
-``healthcheck_filter_factory`` puts oslo.middleware's healthcheck app at ``/healthcheck``
-in front of the next app: oslo.middleware >= 8 refuses to run Healthcheck as a filter.
 
 Paste options: ``name`` (shown by /pid); ``die_if_exists`` (a path: when that file
 exists at load time, loading ends the process in the way ``die_how`` says: ``kill``
@@ -25,8 +25,6 @@ import signal
 import sys
 import time
 import urllib.parse
-
-from oslo_middleware import healthcheck
 
 from glance_lite.common import config
 
@@ -56,12 +54,26 @@ class ServerTestApp:
             group = query.get('group')
             source = getattr(self.conf, group) if group else self.conf
             return _respond(start_response, '200 OK', str(getattr(source, query['opt'])))
+        if path == '/boom':
+            raise ValueError('boom from the test app')
+        if path == '/file' and environ['REQUEST_METHOD'] == 'GET':
+            return self._file(environ, start_response, query)
         if path == '/file' and environ['REQUEST_METHOD'] == 'PUT':
             length = int(environ.get('CONTENT_LENGTH') or 0)
             with open(query['path'], 'wb') as f:
                 f.write(environ['wsgi.input'].read(length))
             return _respond(start_response, '201 Created', '')
         return _respond(start_response, '404 Not Found', 'not found')
+
+    @staticmethod
+    def _file(environ, start_response, query):
+        f = open(query['path'], 'rb')
+        offset = int(query.get('offset', 0))
+        length = int(query.get('length', os.fstat(f.fileno()).st_size - offset))
+        f.seek(offset)
+        start_response('200 OK', [('Content-Type', 'application/octet-stream'),
+                                  ('Content-Length', str(length))])
+        return environ['wsgi.file_wrapper'](f, 65536)
 
     @staticmethod
     def _slow(seconds):
@@ -83,15 +95,3 @@ def _maybe_die(local_conf):
 def app_factory(global_conf, **local_conf):
     _maybe_die(local_conf)
     return ServerTestApp(config.conf_from_paste(global_conf), local_conf.get('name', 'main'))
-
-
-def healthcheck_filter_factory(global_conf, **local_conf):
-    check = healthcheck.Healthcheck.app_factory(global_conf, **local_conf)
-
-    def wrap(app):
-        def route(environ, start_response):
-            if environ.get('PATH_INFO') == '/healthcheck':
-                return check(environ, start_response)
-            return app(environ, start_response)
-        return route
-    return wrap

@@ -58,21 +58,32 @@ def merge_sections(base, extra):
     return merged
 
 
+def _proc_state(pid):
+    """(state letter, parent pid) of a process, or None when there is none."""
+    try:
+        with open('/proc/%s/stat' % pid) as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+    fields = stat[stat.rindex(')') + 2:].split()
+    return fields[0], int(fields[1])
+
+
+def is_alive(pid):
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    state = _proc_state(pid)
+    return state is not None and state[0] != 'Z'
+
+
 def child_pids(pid):
     """Pids of the live (not zombie) children of ``pid``."""
     children = []
     for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may contain spaces and parentheses.
-        fields = stat[stat.rindex(')') + 2:].split()
-        if fields[0] != 'Z' and int(fields[1]) == pid:
-            children.append(int(entry))
+        if entry.isdigit():
+            state = _proc_state(entry)
+            if state is not None and state[0] != 'Z' and state[1] == pid:
+                children.append(int(entry))
     return sorted(children)
 
 
@@ -171,6 +182,7 @@ class ServerProcess:
         self.args = list(args)
         self.env = dict(env or {})
         self.http_kwargs = dict(http_kwargs or {})
+        self.extra_sections = None
         self.process = None
         self.port = None
         self.scheme = 'http'
@@ -179,6 +191,7 @@ class ServerProcess:
 
     def write_files(self, extra_sections=None):
         """(Re)write the config (base sections updated with ``extra_sections``)."""
+        self.extra_sections = extra_sections
         os.makedirs(self.workdir, exist_ok=True)
         write_conf(self.conf_path, merge_sections(self.base_sections, extra_sections))
         if self.paste_ini is not None:
@@ -194,6 +207,7 @@ class ServerProcess:
             self.write_files()
         env = dict(os.environ)
         env['HOME'] = self.workdir
+        env['PYTHONFAULTHANDLER'] = '1'
         env.update(self.env)
         self._log_offset = os.path.getsize(self.log_path) if os.path.exists(
             self.log_path) else 0
@@ -238,6 +252,16 @@ class ServerProcess:
             raise ServerStartError('%s: timed out waiting for %s\n%s'
                                    % (self.prog, waiting_for, self.diagnostics()))
 
+    def restart(self, port=None, timeout=30):
+        """Stop (SIGTERM) and start again on ``port``: by default the port it had, so
+        clients configured with it find it again."""
+        port = self.port if port is None else port
+        self.stop()
+        self.base_sections['DEFAULT']['bind_port'] = str(port)
+        self.write_files(self.extra_sections)
+        self.port = None
+        return self.start(timeout=timeout)
+
     def reload(self):
         """Send SIGHUP to the master."""
         os.kill(self.pid, signal.SIGHUP)
@@ -247,7 +271,16 @@ class ServerProcess:
 
     def wait(self, timeout=15):
         """Wait for the master to exit; :returns: its exit status."""
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.pid, signal.SIGUSR2)
+            time.sleep(1)
+            os.kill(self.pid, signal.SIGABRT)
+            time.sleep(2)
+            with open('/tmp/hang/dump-%d.txt' % self.pid, 'w') as f:
+                f.write(self.stderr_text() + self.log_text())
+            raise
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Signal the master, wait up to ``timeout``, then SIGKILL it and its workers.

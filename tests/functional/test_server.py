@@ -12,7 +12,6 @@ import ssl
 import stat
 import subprocess
 import threading
-import time
 
 import pytest
 import requests
@@ -41,7 +40,7 @@ die_if_exists = %(here)s/die-exit
 die_how = exit
 
 [filter:healthcheck]
-paste.filter_factory = apps:healthcheck_filter_factory
+paste.filter_factory = glance_lite.api.middleware.healthcheck:HealthcheckFilter.factory
 backends = disable_by_file
 disable_by_file_path = %(here)s/healthcheck_disable
 """
@@ -183,11 +182,23 @@ def test_sigterm_lets_the_in_flight_request_finish_then_exits_0(make_server, wor
     assert server.wait(timeout=15) == 0
 
 
-def test_sigterm_stops_accepting_new_connections(make_server):
+def test_restart_on_the_same_port(make_server):
+    server = make_server({'workers': '1'}).start()
+    port, pid = server.port, server.pid
+
+    server.restart()
+
+    assert (server.port, server.returncode) == (port, None)
+    assert server.pid != pid
+    assert pid_of_answer(server)[1] == 'main'
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_exits_0_and_closes_the_socket(make_server, signum):
     server = make_server({'workers': '1'}).start()
     port = server.port
 
-    server.stop()
+    server.stop(signum)
 
     assert server.returncode == 0
     with pytest.raises(OSError):
@@ -205,7 +216,8 @@ def test_sighup_under_load_fails_no_request_and_new_workers_use_new_config(
 
     with Hammer(server, keepalive) as hammer:
         fixtures.wait_for(lambda: hammer.ok > 20, message='load before the reload')
-        server.write_files({'DEFAULT': {'workers': '3', 'public_endpoint': 'http://new'},
+        server.write_files({'DEFAULT': {'workers': '3', 'public_endpoint': 'http://new',
+                                        'debug': 'true'},
                             'paste_deploy': {'flavor': 'alt'}})
         server.reload()
         fixtures.wait_for(lambda: pid_of_answer(server)[1] == 'alt',
@@ -219,6 +231,9 @@ def test_sighup_under_load_fails_no_request_and_new_workers_use_new_config(
         message='exactly three workers (old ones gone)')
     assert not old_workers & set(new_workers)
     assert server.get('/conf', params={'opt': 'public_endpoint'}).text == 'http://new'
+    debug_lines = re.findall(r'DEBUG glance_lite\.common\.server .* worker (\d+) serving',
+                             server.log_text())
+    assert set(map(int, debug_lines)) == set(new_workers)  # logging was set up again
     assert server.returncode is None
 
 
@@ -234,6 +249,26 @@ def test_sighup_with_workers_0_reloads_in_place(make_server):
     assert pid_of_answer(server)[0] == server.pid
 
 
+@pytest.mark.parametrize('breakage, message', [
+    ({'DEFAULT': {'workers': 'many'}}, r'Reload of glance-registry failed: .*workers'),
+    ({'paste_deploy': {'flavor': 'nope'}},
+     r'Reload of glance-registry failed: cannot load the application: Unable to load '
+     r'glance-registry-nope'),
+], ids=['bad-value', 'missing-pipeline'])
+def test_sighup_with_a_broken_configuration_keeps_serving(make_server, breakage, message):
+    server = make_server({'workers': '2'}).start()
+    workers = fixtures.wait_for(lambda: len(server.workers()) == 2 and server.workers(),
+                                message='two workers')
+
+    server.write_files(breakage)
+    server.reload()
+
+    fixtures.wait_for(lambda: re.search(message, server.log_text()),
+                      message='the reload error')
+    assert server.workers() == workers
+    assert pid_of_answer(server)[1] == 'main'
+
+
 def test_sighup_refuses_to_move_the_socket(make_server):
     server = make_server({'workers': '1'}).start()
     other_port = fixtures.free_port()
@@ -247,10 +282,23 @@ def test_sighup_refuses_to_move_the_socket(make_server):
         'http://changed', message='the rest of the reload')
     assert re.search(r'ERROR .*glance-registry cannot move its socket on reload: '
                      r'bind_host/bind_port changed from 127\.0\.0\.1:0 to '
-                     r'127\.0\.0\.1:%d' % other_port, server.log_text())
+                     r'127\.0\.0\.1:%d; still listening on http://127\.0\.0\.1:%d'
+                     % (other_port, server.port), server.log_text())
     assert server.get('/healthcheck').status_code == 200
     with pytest.raises(OSError):
         socket.create_connection(('127.0.0.1', other_port), timeout=2).close()
+
+
+def test_workers_stop_when_the_master_is_killed(make_server):
+    server = make_server({'workers': '2'}).start()
+    workers = fixtures.wait_for(lambda: len(server.workers()) == 2 and server.workers(),
+                                message='two workers')
+
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+
+    fixtures.wait_for(lambda: not any(fixtures.is_alive(pid) for pid in workers),
+                      message='the orphaned workers to exit')
 
 
 # -- workers that fail -------------------------------------------------------------
@@ -299,6 +347,20 @@ def test_header_line_longer_than_max_header_line_gets_a_clean_400(make_server):
         assert sock.recv(100).startswith(b'HTTP/1.0 400 ')
 
 
+def test_unhandled_app_error_is_a_bare_500_and_a_logged_traceback(make_server):
+    server = make_server({'workers': '0'}).start()
+
+    response = server.get('/boom')
+
+    assert response.status_code == 500
+    assert b'boom' not in response.content and b'Traceback' not in response.content
+    fixtures.wait_for(
+        lambda: re.search(r'ERROR glance_lite\.common\.server .*Unhandled error while '
+                          r'serving a request:\nTraceback', server.log_text()),
+        message='the traceback in the log')
+    assert 'ValueError: boom from the test app' in server.log_text()
+
+
 def test_keep_alive_serves_two_requests_on_one_connection(make_server):
     server = make_server({'workers': '1'}).start()
     conn = http.client.HTTPConnection('127.0.0.1', server.port, timeout=10)
@@ -314,6 +376,23 @@ def test_keep_alive_serves_two_requests_on_one_connection(make_server):
     assert conn.sock is sock  # http.client would have reconnected after a close
     assert second.status == 200 and second.read() == first_body
     conn.close()
+
+
+def test_file_wrapper_sends_exactly_content_length_bytes(make_server, tmp_path):
+    server = make_server({'workers': '0'}).start()
+    data = os.urandom(3 * 1024 * 1024 + 123)
+    (tmp_path / 'image').write_bytes(data)
+    path = str(tmp_path / 'image')
+    session = requests.Session()
+
+    whole = session.get(server.url + '/file', params={'path': path}, timeout=10)
+    part = session.get(server.url + '/file', timeout=10,
+                       params={'path': path, 'offset': '1000', 'length': '200000'})
+    after = session.get(server.url + '/pid', timeout=10)  # same connection, still in sync
+
+    assert whole.content == data
+    assert part.content == data[1000:201000]
+    assert after.status_code == 200
 
 
 def test_http_keepalive_false_closes_after_each_response(make_server):
@@ -340,6 +419,9 @@ def test_tls_with_a_self_signed_certificate(make_server, tmp_path):
     assert re.search(r'glance-registry listening on https://127\.0\.0\.1:%d' % server.port,
                      server.log_text())
     assert pid_of_answer(server)[1] == 'main'
+    data = os.urandom(300000)
+    (tmp_path / 'image').write_bytes(data)
+    assert server.get('/file', params={'path': str(tmp_path / 'image')}).content == data
     with pytest.raises(requests.ConnectionError):
         requests.get('http://127.0.0.1:%d/pid' % server.port, timeout=5)
 

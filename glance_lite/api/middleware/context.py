@@ -8,6 +8,7 @@ project: the pipelines without authentication.  Both cap the incoming request id
 import json
 import uuid
 
+import webob.dec
 import webob.exc
 
 from glance_lite.common import config, context, wsgi
@@ -29,9 +30,8 @@ class _ContextMiddleware(wsgi.Middleware):
     def _request_id(self, req):
         incoming = req.headers.get('X-Openstack-Request-Id')
         if incoming and len(incoming) > self.max_request_id_length:
-            raise webob.exc.HTTPRequestHeaderFieldsTooLarge(
-                explanation='X-Openstack-Request-Id is longer than %d characters.'
-                            % self.max_request_id_length)
+            raise wsgi.ErrorResponse(431, 'X-Openstack-Request-Id is longer than %d '
+                                          'characters.' % self.max_request_id_length)
         return incoming or 'req-%s' % uuid.uuid4()
 
     def process_request(self, req):
@@ -63,18 +63,17 @@ class ContextMiddleware(_ContextMiddleware):
     def make_context(self, req, request_id):
         if req.headers.get('X-Identity-Status') != 'Confirmed':
             if not self.allow_anonymous:
-                return webob.exc.HTTPUnauthorized(explanation='Authentication required')
+                return wsgi.ErrorResponse(401, 'Authentication required')
             return context.RequestContext(
                 owner_is_tenant=self.owner_is_tenant, read_only=True, is_admin=False,
-                request_id=request_id, overwrite=False)
+                request_id=request_id)
         roles = [r.strip() for r in req.headers.get('X-Roles', '').split(',') if r.strip()]
         catalog = req.headers.get('X-Service-Catalog')
         if catalog:
             try:
                 catalog = json.loads(catalog)
             except ValueError:
-                return webob.exc.HTTPInternalServerError(
-                    explanation='Invalid service catalog json.')
+                return wsgi.ErrorResponse(400, 'Invalid service catalog json.')
         return context.RequestContext(
             owner_is_tenant=self.owner_is_tenant,
             user_id=req.headers.get('X-User-Id'),
@@ -83,11 +82,10 @@ class ContextMiddleware(_ContextMiddleware):
             is_admin=self.admin_role in [r.lower() for r in roles],
             auth_token=req.headers.get('X-Auth-Token'),
             service_catalog=catalog,
-            request_id=request_id,
-            overwrite=False)
+            request_id=request_id)
 
 
 class UnauthenticatedContextMiddleware(_ContextMiddleware):
     def make_context(self, req, request_id):
         return context.RequestContext(owner_is_tenant=self.owner_is_tenant, is_admin=True,
-                                      request_id=request_id, overwrite=False)
+                                      request_id=request_id)

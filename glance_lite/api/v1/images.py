@@ -106,6 +106,7 @@ class ImagesController:
                 meta['size'] = self.deps.stores.for_uri(source).get_size(source)
         meta['status'] = 'active' if (meta.get('size') == 0 and not ask.has_source) \
             else 'queued'
+        meta.setdefault('size', 0)  # v1 shows 0 until the data is known
         image = records.create(self.deps, ctx, meta)
         image = self._handle_source(req, ctx, image, ask, meta)
         return self._image_response(req, image, 201)

@@ -1,0 +1,1 @@
+"""The image-record database: models, queries (``api``) and alembic migrations."""

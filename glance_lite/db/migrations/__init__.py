@@ -1,0 +1,1 @@
+"""Alembic scripts (``env.py``, ``versions/``) and data migrations (``data/``)."""
