@@ -24,6 +24,15 @@ RULES = ([policy.RuleDefault('context_is_admin', 'role:admin',
          + [policy.RuleDefault(name, 'rule:context_is_admin') for name in _ADMIN])
 
 
+# Actions that change something: refused to read-only (anonymous) callers whatever
+# the policy file says.
+WRITE_ACTIONS = frozenset(['add_image', 'delete_image', 'modify_image', 'publicize_image',
+                           'communitize_image', 'copy_from', 'upload_image',
+                           'delete_image_location', 'set_image_location', 'add_member',
+                           'delete_member', 'modify_member', 'add_task', 'modify_task',
+                           'deactivate', 'reactivate', 'manage_image_cache'])
+
+
 def list_rules():
     return RULES
 
@@ -42,6 +51,8 @@ class Policy:
         self._enforcer.register_defaults(RULES)
 
     def allows(self, ctx, action, target=None):
+        if ctx.read_only and action in WRITE_ACTIONS:
+            return False
         if ctx.is_admin:
             # The no-auth pipelines make every caller admin; admins are never refused,
             # as in Glance.

@@ -2,7 +2,6 @@
 import os
 import sys
 
-from oslo_config import cfg
 from oslo_log import log
 from paste import deploy
 

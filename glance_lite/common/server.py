@@ -778,15 +778,6 @@ class _Master:
         self.table = WorkerTable(settings.workers)
 
     def run(self):
-        def _dump(signum, frame):
-            import gc, traceback, greenlet
-            with open('/tmp/hang/greens-%d.txt' % os.getpid(), 'w') as f:
-                f.write(''.join(traceback.format_stack(frame)))
-                for ob in gc.get_objects():
-                    if isinstance(ob, greenlet.greenlet) and ob.gr_frame is not None:
-                        f.write('--- greenlet %r\n' % ob)
-                        f.write(''.join(traceback.format_stack(ob.gr_frame)))
-        signal.signal(signal.SIGUSR2, _dump)
         self.signals = _SignalPipe(_HANDLED_SIGNALS)
         # Workers tell the master "<pid>\n" once they accept; they watch the other pipe
         # to exit when the master is gone (its end closes).
@@ -838,6 +829,7 @@ class _Master:
         status = 1
         try:
             eventlet.hubs.use_hub()  # never reuse the master's hub state
+            _own_logging_locks()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             for fd in (self.signals.read_fd, self.signals.write_fd, self.ready_r,
                        self.alive_w):
@@ -992,6 +984,22 @@ def _serve_worker(master, signals):
         LOG.warning('%s worker %d: %d connections still open after %d seconds; closing '
                     'them', master.prog, os.getpid(), left, master.server.grace_seconds)
     return 0
+
+
+def _own_logging_locks():
+    """Give this freshly forked process logging locks of its own.
+
+    Under eventlet, oslo.log makes each handler's lock a pipe holding one token byte.
+    After fork that pipe would be shared by the master and every worker: a worker killed
+    while logging would take the token with it, and the next log line of every other
+    process would wait forever.
+    """
+    manager = logging.Logger.manager
+    loggers = [logging.getLogger()] + [logger for logger in manager.loggerDict.values()
+                                       if isinstance(logger, logging.Logger)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.createLock()
 
 
 def _describe_exit(code):

@@ -8,7 +8,10 @@ Routes:
 
 * ``GET /pid``: the serving process's pid, and the app's ``name`` (from the paste
   section), as ``<pid> <name>``.
-* ``GET /slow?seconds=N``: streams ``N*10`` chunks of ``chunk\\n``, one per 0.1 s.
+* ``GET /slow?seconds=N``: streams ``N*10`` chunks of :data:`CHUNK`, one per 0.1 s.
+* ``GET /hold-logging-lock``: takes the locks of the root logger's handlers, sends one
+  :data:`CHUNK` (header ``X-Pid``) and keeps them for a minute (a worker "killed while
+  logging").
 * ``GET /conf?opt=NAME[&group=GROUP]``: ``str()`` of that option of the program's conf.
 * ``PUT /file?path=P``: creates file P with the request body (shows the umask).
 * ``GET /file?path=P[&offset=O][&length=L]``: L bytes (default: to the end) of file P
@@ -20,6 +23,7 @@ Paste options: ``name`` (shown by /pid); ``die_if_exists`` (a path: when that fi
 exists at load time, loading ends the process in the way ``die_how`` says: ``kill``
 = SIGKILL itself, ``exit`` = exit status 3).  The dying lets tests make workers fail.
 """
+import logging
 import os
 import signal
 import sys
@@ -27,6 +31,10 @@ import time
 import urllib.parse
 
 from glance_lite.common import config
+
+# eventlet buffers a streamed body until 4096 bytes are ready: chunks this big go out at
+# once, so a client sees the response start while the app is still running.
+CHUNK = b'x' * 4095 + b'\n'
 
 
 def _respond(start_response, status, body, content_type='text/plain'):
@@ -50,6 +58,10 @@ class ServerTestApp:
             seconds = float(query.get('seconds', '1'))
             start_response('200 OK', [('Content-Type', 'text/plain')])
             return self._slow(seconds)
+        if path == '/hold-logging-lock':
+            start_response('200 OK', [('Content-Type', 'text/plain'),
+                                      ('X-Pid', str(os.getpid()))])
+            return self._hold_logging_lock()
         if path == '/conf':
             group = query.get('group')
             source = getattr(self.conf, group) if group else self.conf
@@ -79,8 +91,20 @@ class ServerTestApp:
     def _slow(seconds):
         # time.sleep is green in the server (monkey-patched): other requests go on.
         for _ in range(int(seconds * 10)):
-            yield b'chunk\n'
+            yield CHUNK
             time.sleep(0.1)
+
+    @staticmethod
+    def _hold_logging_lock():
+        handlers = list(logging.getLogger().handlers)
+        for handler in handlers:
+            handler.acquire()
+        try:
+            yield CHUNK
+            time.sleep(60)
+        finally:
+            for handler in handlers:
+                handler.release()
 
 
 def _maybe_die(local_conf):

@@ -207,7 +207,6 @@ class ServerProcess:
             self.write_files()
         env = dict(os.environ)
         env['HOME'] = self.workdir
-        env['PYTHONFAULTHANDLER'] = '1'
         env.update(self.env)
         self._log_offset = os.path.getsize(self.log_path) if os.path.exists(
             self.log_path) else 0
@@ -271,16 +270,7 @@ class ServerProcess:
 
     def wait(self, timeout=15):
         """Wait for the master to exit; :returns: its exit status."""
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGUSR2)
-            time.sleep(1)
-            os.kill(self.pid, signal.SIGABRT)
-            time.sleep(2)
-            with open('/tmp/hang/dump-%d.txt' % self.pid, 'w') as f:
-                f.write(self.stderr_text() + self.log_text())
-            raise
+        return self.process.wait(timeout=timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Signal the master, wait up to ``timeout``, then SIGKILL it and its workers.

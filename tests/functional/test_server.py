@@ -16,7 +16,7 @@ import threading
 import pytest
 import requests
 
-from tests.functional import fixtures
+from tests.functional import apps, fixtures
 
 PROG = 'glance-registry'
 
@@ -178,7 +178,7 @@ def test_sigterm_lets_the_in_flight_request_finish_then_exits_0(make_server, wor
     server.send_signal(signal.SIGTERM)
     body = response.raw.read()
 
-    assert body == b'chunk\n' * 15
+    assert body == apps.CHUNK * 15
     assert server.wait(timeout=15) == 0
 
 
@@ -287,6 +287,24 @@ def test_sighup_refuses_to_move_the_socket(make_server):
     assert server.get('/healthcheck').status_code == 200
     with pytest.raises(OSError):
         socket.create_connection(('127.0.0.1', other_port), timeout=2).close()
+
+
+def test_worker_killed_while_logging_does_not_hang_the_others(make_server):
+    server = make_server({'workers': '2'}).start()
+    response = requests.get(server.url + '/hold-logging-lock', stream=True, timeout=10)
+    assert response.raw.read(len(apps.CHUNK)) == apps.CHUNK  # the lock is held now
+    holder = int(response.headers['X-Pid'])
+
+    os.kill(holder, signal.SIGKILL)
+
+    fixtures.wait_for(lambda: 'worker %d died' % holder in server.log_text(),
+                      message='the master to log the death')
+    fixtures.wait_for(lambda: len(server.workers()) == 2, message='a replacement')
+    for _ in range(10):
+        assert pid_of_answer(server)[0] != holder
+    fixtures.wait_for(lambda: '"GET /pid HTTP/1.1" status: 200' in server.log_text(),
+                      message='the other workers to keep logging')
+    response.close()
 
 
 def test_workers_stop_when_the_master_is_killed(make_server):

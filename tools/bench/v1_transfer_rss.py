@@ -103,8 +103,8 @@ def main():
     result = {'idle_rss_mib': baseline, 'runs': rows,
               'growth_smallest_to_largest_mib': round(peaks[-1] - peaks[0], 1)}
     print('glance-api idle RSS: %s MiB' % baseline)
-    print('%8s %9s %11s %14s %16s' % ('MiB', 'upload s', 'download s', 'up peak MiB',
-                                     'down peak MiB'))
+    header = ('MiB', 'upload s', 'download s', 'up peak MiB', 'down peak MiB')
+    print('%8s %9s %11s %14s %16s' % header)
     for r in rows:
         print('%8d %9.2f %11.2f %14.1f %16.1f' % (
             r['size_mib'], r['upload_s'], r['download_s'], r['upload_peak_rss_mib'],

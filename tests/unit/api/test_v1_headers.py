@@ -69,5 +69,5 @@ def test_json_forms_never_carry_location():
     assert 'location' not in body and 'location_data' not in body
     assert 'visibility' not in body
     assert body['properties'] == {'a': 'b'}
-    assert set(headers.to_brief_json(image)) == {'id', 'name', 'size', 'disk_format',
-                                                  'container_format', 'checksum'}
+    brief_fields = {'id', 'name', 'size', 'disk_format', 'container_format', 'checksum'}
+    assert set(headers.to_brief_json(image)) == brief_fields

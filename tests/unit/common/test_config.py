@@ -89,6 +89,6 @@ def test_unknown_flavor_names_pipeline_and_file(isolated, tmp_path):
                                            str(tmp_path / 'glance-api.conf')])
     with pytest.raises(RuntimeError) as e:
         config.load_paste_app(conf, 'glance-api')
+    paste = tmp_path / 'glance-api-paste.ini'
     assert str(e.value).startswith('Unable to load glance-api-nope from configuration file '
-                                   '%s.\nGot: LookupError(' % (tmp_path /
-                                                                 'glance-api-paste.ini'))
+                                   '%s.\nGot: LookupError(' % paste)
