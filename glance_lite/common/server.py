@@ -20,6 +20,9 @@ Process model (spec cli.md §1):
   generation of workers (new app, new TLS files, new worker count); once they are
   ready the old ones are sent SIGHUP, which makes a worker stop accepting, finish
   what it is doing and exit 0.  With ``workers = 0`` the app is swapped in place.
+
+Apps get ``wsgi.file_wrapper``: on plain HTTP a file body goes out through
+``os.sendfile``.  Access lines are INFO on the ``eventlet.wsgi.server`` logger.
 """
 import dataclasses
 import errno
@@ -976,7 +979,11 @@ def _serve_worker(master, signals):
 
     eventlet.spawn_n(watch_master)
     listener.start()
-    os.write(master.ready_w, b'%d\n' % os.getpid())
+    try:
+        # The real write: eventlet's green one retries EPIPE forever.
+        _original('os').write(master.ready_w, b'%d\n' % os.getpid())
+    except BrokenPipeError:
+        pass  # the master is gone already; watch_master stops this worker
     LOG.debug('%s worker %d serving', master.prog, os.getpid())
     _wait_for_stop(signals)
     left = listener.drain(time.monotonic() + master.server.grace_seconds)

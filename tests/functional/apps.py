@@ -22,6 +22,7 @@ Routes:
 Paste options: ``name`` (shown by /pid); ``die_if_exists`` (a path: when that file
 exists at load time, loading ends the process in the way ``die_how`` says: ``kill``
 = SIGKILL itself, ``exit`` = exit status 3).  The dying lets tests make workers fail.
+``slow_if_exists`` (a path): when that file exists, loading takes two seconds.
 """
 import logging
 import os
@@ -118,4 +119,7 @@ def _maybe_die(local_conf):
 
 def app_factory(global_conf, **local_conf):
     _maybe_die(local_conf)
+    slow = local_conf.get('slow_if_exists')
+    if slow and os.path.exists(slow):
+        time.sleep(2)
     return ServerTestApp(config.conf_from_paste(global_conf), local_conf.get('name', 'main'))

@@ -76,6 +76,14 @@ def is_alive(pid):
     return state is not None and state[0] != 'Z'
 
 
+def _cmdline(pid):
+    try:
+        with open('/proc/%s/cmdline' % pid, 'rb') as f:
+            return f.read().decode('utf-8', 'replace').replace('\0', ' ')
+    except OSError:
+        return ''
+
+
 def child_pids(pid):
     """Pids of the live (not zombie) children of ``pid``."""
     children = []
@@ -183,6 +191,7 @@ class ServerProcess:
         self.env = dict(env or {})
         self.http_kwargs = dict(http_kwargs or {})
         self.extra_sections = None
+        self.seen_workers = set()
         self.process = None
         self.port = None
         self.scheme = 'http'
@@ -277,21 +286,27 @@ class ServerProcess:
 
         :returns: the exit status (negative: killed by a signal).
         """
-        if self.process is None or self.process.poll() is not None:
-            return self.returncode
-        workers = child_pids(self.pid)
-        try:
-            self.process.send_signal(sig)
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for pid in workers:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.workers()
             try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+                self.process.send_signal(sig)
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._kill_orphans()
         return self.returncode
+
+    def _kill_orphans(self):
+        # Workers outlive a master killed by a test only until they notice; make sure.
+        for pid in self.seen_workers:
+            if is_alive(pid) and self.conf_path in _cmdline(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
     def __enter__(self):
         return self.start()
@@ -315,7 +330,9 @@ class ServerProcess:
 
     def workers(self):
         """Pids of the master's live worker processes."""
-        return child_pids(self.pid)
+        pids = child_pids(self.pid)
+        self.seen_workers.update(pids)
+        return pids
 
     def get(self, path, **kwargs):
         """``requests.get`` on this server (with the TLS ``http_kwargs``)."""

@@ -32,6 +32,7 @@ paste.app_factory = apps:app_factory
 name = main
 die_if_exists = %(here)s/die
 die_how = kill
+slow_if_exists = %(here)s/slow
 
 [app:altapp]
 paste.app_factory = apps:app_factory
@@ -317,6 +318,21 @@ def test_workers_stop_when_the_master_is_killed(make_server):
 
     fixtures.wait_for(lambda: not any(fixtures.is_alive(pid) for pid in workers),
                       message='the orphaned workers to exit')
+
+
+def test_worker_still_starting_when_the_master_dies_stops_too(make_server):
+    server = make_server({'workers': '1'}).start()
+    (worker,) = server.workers()
+    open(os.path.join(server.workdir, 'slow'), 'w').close()  # new workers load slowly
+    os.kill(worker, signal.SIGKILL)
+    (starting,) = fixtures.wait_for(
+        lambda: [pid for pid in server.workers() if pid != worker], message='a new worker')
+
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+
+    fixtures.wait_for(lambda: not fixtures.is_alive(starting), timeout=20,
+                      message='the worker to stop once loaded')
 
 
 # -- workers that fail -------------------------------------------------------------
