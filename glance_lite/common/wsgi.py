@@ -141,8 +141,8 @@ class Router:
 
 
 class Middleware:
-    """Base of a paste filter: ``process_request`` may answer instead of the app,
-    ``process_response`` may change the app's answer."""
+    """Base of a paste filter: ``process_request`` may answer instead of the app;
+    ``process_response`` sees every answer, the app's or the filter's own."""
 
     def __init__(self, application):
         self.application = application
@@ -150,13 +150,12 @@ class Middleware:
     def process_request(self, req):
         return None
 
-    def process_response(self, response):
+    def process_response(self, req, response):
         return response
 
     @webob.dec.wsgify
     def __call__(self, req):
         response = self.process_request(req)
-        if response is not None:
-            return response
-        response = req.get_response(self.application)
-        return self.process_response(response)
+        if response is None:
+            response = req.get_response(self.application)
+        return self.process_response(req, response)

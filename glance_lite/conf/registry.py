@@ -4,8 +4,6 @@ from oslo_config import cfg
 OPTS = [
     cfg.BoolOpt('enable_v1_registry', default=True,
                 help='Serve the registry REST API used by glance-api.'),
-    cfg.BoolOpt('enable_v2_registry', default=True,
-                help='Serve the registry RPC endpoint POST /rpc.'),
 ]
 
 

@@ -20,13 +20,6 @@ OPTS = [
                 help='Send the caller\'s identity (X-User-Id, X-Tenant-Id, X-Roles, '
                      'X-Identity-Status) so a trusted-auth registry can build the '
                      'context.'),
-    cfg.StrOpt('admin_user', help='User the registry client authenticates as when '
-                                  'use_user_token is False.'),
-    cfg.StrOpt('admin_password', secret=True, help='Password of admin_user.'),
-    cfg.StrOpt('admin_tenant_name', help='Project of admin_user.'),
-    cfg.StrOpt('auth_url', help='Keystone URL used with admin_user.'),
-    cfg.StrOpt('auth_strategy', default='noauth', help='noauth or keystone.'),
-    cfg.StrOpt('auth_region', help='Keystone region used with admin_user.'),
 ]
 
 

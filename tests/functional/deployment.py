@@ -19,6 +19,13 @@ def _merge(base, extra):
     return merged
 
 
+def fetching_from(source):
+    """api options that let glance-api fetch from a test's local HTTP source (loopback
+    is refused by default)."""
+    return {'import_filtering_opts': {'allowed_hosts': '127.0.0.1',
+                                      'allowed_ports': str(source.port)}}
+
+
 class Deployment:
     def __init__(self, workdir, api_conf=None, registry_conf=None, flavor=None,
                  registry_flavor=None, db_url=None):
@@ -59,6 +66,12 @@ class Deployment:
     @property
     def url(self):
         return self.api.url
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def stop(self):
         for proc in (self.api, self.registry):

@@ -1,48 +1,42 @@
-"""A local HTTP server in a thread that serves fixed bytes (the far end of v1
-``x-image-meta-location`` and ``x-glance-api-copy-from``)."""
-import http.server
-import threading
+"""A local HTTP server process that serves fixed files (the far end of v1
+``x-image-meta-location`` and ``x-glance-api-copy-from``): Python's own http.server
+over a temporary directory, so GET and HEAD give Content-Length and unknown paths 404."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
 
 
 class SourceServer:
     def __init__(self, files):
         """:param files: {path: bytes} served on GET and HEAD; others are 404."""
-        served = dict(files)
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _send_headers(self):
-                body = served.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return None
-                self.send_response(200)
-                self.send_header('Content-Length', str(len(body)))
-                self.send_header('Content-Type', 'application/octet-stream')
-                self.end_headers()
-                return body
-
-            def do_HEAD(self):
-                self._send_headers()
-
-            def do_GET(self):
-                body = self._send_headers()
-                if body is not None:
-                    self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._dir = tempfile.TemporaryDirectory()
+        for path, body in files.items():
+            with open(os.path.join(self._dir.name, path.lstrip('/')), 'wb') as f:
+                f.write(body)
+        self._proc = None
+        self.port = None
 
     def url(self, path):
         return 'http://127.0.0.1:%d%s' % (self.port, path)
 
     def __enter__(self):
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, '-u', '-m', 'http.server', '0', '--bind', '127.0.0.1',
+             '--directory', self._dir.name],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self._proc.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N ..."
+        match = re.search(r'port (\d+)', line)
+        if not match:
+            self.__exit__()
+            raise RuntimeError('http.server did not start: %r' % line)
+        self.port = int(match.group(1))
         return self
 
     def __exit__(self, *exc):
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.wait(timeout=10)
+            self._proc.stdout.close()
+        self._dir.cleanup()

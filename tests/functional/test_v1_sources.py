@@ -20,12 +20,9 @@ def source():
 
 @pytest.fixture(scope='module')
 def dep(tmp_path_factory, source):
-    d = deployment.Deployment(tmp_path_factory.mktemp('sources'), api_conf={
-        'import_filtering_opts': {'allowed_hosts': '127.0.0.1',
-                                  'allowed_ports': str(source.port)}})
-    d.start()
-    yield d
-    d.stop()
+    with deployment.Deployment(tmp_path_factory.mktemp('sources'),
+                               api_conf=deployment.fetching_from(source)) as d:
+        yield d
 
 
 FORMATS = {'x-image-meta-disk_format': 'raw', 'x-image-meta-container_format': 'bare'}

@@ -39,23 +39,17 @@ class _ContextMiddleware(wsgi.Middleware):
             request_id = self._request_id(req)
         except webob.exc.HTTPException as e:
             return e
+        req.environ['openstack.request_id'] = request_id
         ctx = self.make_context(req, request_id)
         if isinstance(ctx, webob.Response):
             return ctx
         req.environ['glance.context'] = ctx
-        req.environ['openstack.request_id'] = request_id
         return None
 
-    def process_response(self, response):
-        return response
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        response = self.process_request(req)
-        if response is None:
-            response = req.get_response(self.application)
-        response.headers['x-openstack-request-id'] = req.environ.get(
-            'openstack.request_id', response.headers.get('x-openstack-request-id', ''))
+    def process_response(self, req, response):
+        request_id = req.environ.get('openstack.request_id')
+        if request_id:
+            response.headers['x-openstack-request-id'] = request_id
         return response
 
 
