@@ -12,13 +12,6 @@ from tests.functional import fixtures
 REPO_ETC = os.path.join(os.path.dirname(__file__), '..', '..', 'etc')
 
 
-def _merge(base, extra):
-    merged = {section: dict(values) for section, values in base.items()}
-    for section, values in (extra or {}).items():
-        merged.setdefault(section, {}).update(values)
-    return merged
-
-
 def fetching_from(source):
     """api options that let glance-api fetch from a test's local HTTP source (loopback
     is refused by default)."""
@@ -39,8 +32,9 @@ class Deployment:
         if registry_flavor:
             registry_sections['paste_deploy'] = {'flavor': registry_flavor}
         self.registry = fixtures.ServerProcess(
-            'glance-registry', self.workdir, _merge(registry_sections, registry_conf))
-        self._api_sections = _merge({
+            'glance-registry', self.workdir,
+            fixtures.merge_sections(registry_sections, registry_conf))
+        self._api_sections = fixtures.merge_sections({
             'DEFAULT': {'workers': '0', 'registry_host': '127.0.0.1'},
             'glance_store': {'stores': 'file, http', 'default_store': 'file',
                              'filesystem_store_datadir': self.datadir},
