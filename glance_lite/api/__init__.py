@@ -1,8 +1,7 @@
 """glance-api: the paste composite that mounts / and /v1."""
 import webob.dec
-import webob.exc
 
-from glance_lite.common import config
+from glance_lite.common import config, wsgi
 
 
 class PrefixMap:
@@ -21,7 +20,7 @@ class PrefixMap:
                 req.script_name += prefix
                 req.path_info = path[len(prefix):]
                 return req.get_response(app)
-        return webob.exc.HTTPNotFound()
+        return wsgi.ErrorResponse(404, 'The resource could not be found.')
 
 
 def root_app_factory(loader, global_conf, **local_conf):

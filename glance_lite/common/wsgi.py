@@ -110,20 +110,22 @@ class Router:
         # key into this table rather than the resource itself.
         self._resources = {}
 
-    def connect(self, path, resource, methods, allow=None):
-        """:param allow: the Allow header of the 405 when it differs from ``methods``."""
+    def connect(self, path, resource, methods, allow=None, refuse=None):
+        """:param allow: the Allow header of the 405 when it differs from ``methods``.
+        :param refuse: ``{method: allow}`` for methods whose 405 names its own Allow
+            header (Glance's registry answers POST on a member list with
+            ``Allow: PUT, DELETE``).
+        """
         key = 'resource-%d' % id(resource)
         self._resources[key] = resource
         for method, action in methods.items():
             self._mapper.connect(path, _resource=key, _action=action,
                                  conditions={'method': [method]})
+        for method, method_allow in (refuse or {}).items():
+            self._mapper.connect(path, _resource=None, _allow=', '.join(method_allow),
+                                 conditions={'method': [method]})
         self._mapper.connect(path, _resource=None,
                              _allow=', '.join(allow or methods))
-
-    def reject(self, path, allow):
-        """Answer every method on ``path`` with 405 (a path that exists but is read-only
-        elsewhere, e.g. v1 ``GET /images/{id}/members/{m}``)."""
-        self._mapper.connect(path, _resource=None, _allow=', '.join(allow))
 
     @webob.dec.wsgify
     def __call__(self, req):

@@ -8,8 +8,7 @@ project: the pipelines without authentication.  Both cap the incoming request id
 import json
 import uuid
 
-import webob.dec
-import webob.exc
+import webob
 
 from glance_lite.common import config, context, wsgi
 
@@ -27,18 +26,12 @@ class _ContextMiddleware(wsgi.Middleware):
         conf = config.conf_from_paste(global_conf)
         return lambda app: cls(app, conf)
 
-    def _request_id(self, req):
-        incoming = req.headers.get('X-Openstack-Request-Id')
-        if incoming and len(incoming) > self.max_request_id_length:
-            raise wsgi.ErrorResponse(431, 'X-Openstack-Request-Id is longer than %d '
-                                          'characters.' % self.max_request_id_length)
-        return incoming or 'req-%s' % uuid.uuid4()
-
     def process_request(self, req):
-        try:
-            request_id = self._request_id(req)
-        except webob.exc.HTTPException as e:
-            return e
+        request_id = req.headers.get('X-Openstack-Request-Id')
+        if request_id and len(request_id) > self.max_request_id_length:
+            return wsgi.ErrorResponse(431, 'X-Openstack-Request-Id is longer than %d '
+                                           'characters.' % self.max_request_id_length)
+        request_id = request_id or 'req-%s' % uuid.uuid4()
         req.environ['openstack.request_id'] = request_id
         ctx = self.make_context(req, request_id)
         if isinstance(ctx, webob.Response):

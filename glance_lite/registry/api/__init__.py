@@ -36,8 +36,9 @@ def add_v1_routes(router, db, params):
     router.connect('/images/{image_id}', image,
                    {'GET': 'show', 'PUT': 'update', 'DELETE': 'delete'})
     router.connect('/images/{image_id}/members', member,
-                   {'GET': 'index', 'PUT': 'replace_all', 'POST': 'not_allowed'},
-                   allow=['GET', 'PUT'])
+                   {'GET': 'index', 'PUT': 'replace_all'},
+                   refuse={'POST': ['PUT', 'DELETE']})
     router.connect('/images/{image_id}/members/{member}', member,
-                   {'GET': 'not_allowed', 'PUT': 'add_member', 'DELETE': 'delete_member'})
+                   {'PUT': 'add_member', 'DELETE': 'delete_member'},
+                   allow=['GET', 'PUT', 'DELETE'], refuse={'GET': ['PUT', 'DELETE']})
     router.connect('/shared-images/{member}', member, any_method)

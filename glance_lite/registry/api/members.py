@@ -112,12 +112,6 @@ class MembersController:
         LOG.info('Removed member %s of image %s', member, image_id)
         return webob.exc.HTTPNoContent()
 
-    def not_allowed(self, req, **kwargs):
-        """POST on the member list and GET of one member (no such actions)."""
-        raise webob.exc.HTTPMethodNotAllowed(
-            headers=[('Allow', 'PUT, DELETE')],
-            explanation='The method %s is not allowed for this resource.' % req.method)
-
     def _set_member(self, ctx, image_id, member, can_share, live):
         """Create (or revive, which the database does) the membership of ``member``,
         or set its ``can_share`` when given.
