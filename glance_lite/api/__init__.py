@@ -1,4 +1,4 @@
-"""glance-api: the paste composite that mounts / and /v1."""
+"""glance-api: the paste composite that mounts /, /v1 and /v2."""
 import webob.dec
 
 from glance_lite.common import config, wsgi
@@ -27,5 +27,7 @@ def root_app_factory(loader, global_conf, **local_conf):
     conf = config.conf_from_paste(global_conf)
     if not conf.enable_v1_api:
         local_conf.pop('/v1', None)
+    if not conf.enable_v2_api:
+        local_conf.pop('/v2', None)
     return PrefixMap({path: loader.get_app(name, global_conf=global_conf)
                       for path, name in local_conf.items()})

@@ -59,7 +59,19 @@ class Policy:
             return True
         return self._enforcer.enforce(action, target or {}, ctx.to_policy_values())
 
+    def knows(self, rule):
+        """True when ``rule`` is a default rule or defined in the policy file."""
+        self._enforcer.load_rules()
+        return rule in self._enforcer.rules
+
+    def rule_allows(self, ctx, rule):
+        """``rule`` evaluated as written, with no admin short cut: property protections
+        in the policies format apply to admins too."""
+        return self._enforcer.enforce(rule, {}, ctx.to_policy_values())
+
     def enforce(self, ctx, action, target=None):
+        if ctx.read_only and action in WRITE_ACTIONS:
+            raise exception.Forbidden('Read-only access')
         if not self.allows(ctx, action, target):
             raise exception.Forbidden('You are not authorized to complete %s action.'
                                       % action)

@@ -4,12 +4,17 @@ import webob.dec
 from glance_lite.common import config, wsgi
 
 # Newest first, as Glance lists them: (id, status, major).  Only the API versions this
-# server really serves are ever advertised.
+# server really serves are ever advertised.  v2.6 (interoperable import) is listed as
+# Glance does with no import method enabled: /v2/info/import answers an empty list.
+_V2 = ([('v2.7', 'CURRENT', 'v2')]
+       + [('v2.%d' % minor, 'SUPPORTED', 'v2') for minor in range(6, -1, -1)])
 _V1 = [('v1.1', 'DEPRECATED', 'v1'), ('v1.0', 'DEPRECATED', 'v1')]
 
 
 def served_versions(conf):
     versions = []
+    if conf.enable_v2_api:
+        versions += _V2
     if conf.enable_v1_api:
         versions += _V1
     return versions

@@ -1,4 +1,5 @@
 """Command line and configuration files of every program, and paste app loading."""
+import itertools
 import os
 import sys
 
@@ -8,7 +9,9 @@ from paste import deploy
 # The seed's search order: the current directory first, then Glance's usual places.
 SEARCH_DIRS = ('.', '~/.glance', '~', '/etc/glance', '/etc')
 
+# Paste loads in progress: key → (conf, objects shared by that load's factories).
 _LOADING = {}
+_LOAD_COUNTER = itertools.count()
 
 
 def search_dirs():
@@ -27,6 +30,21 @@ def find_config_files(prog):
     return found
 
 
+def find_file(conf, name):
+    """Path of the file ``name`` that goes with the parsed ``conf``, or None.
+
+    Looked for in ``--config-dir`` and beside the config files (the last one first), then
+    in the search dirs: a file shipped next to ``glance-api.conf`` is found first.
+    """
+    dirs = [os.path.abspath(d) for d in conf.config_dir or ()]
+    dirs += [os.path.dirname(os.path.abspath(f)) for f in reversed(conf.config_file)]
+    for d in dirs + search_dirs():
+        path = os.path.join(d, name)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def parse_args(conf, prog, argv=None, default_config_files=None):
     """Parse the command line and the config files of ``prog`` into ``conf``."""
     from glance_lite import version
@@ -42,7 +60,7 @@ def setup_logging(conf, prog):
 
 def _paste_candidates(conf, prog):
     dirs = [os.path.dirname(os.path.abspath(f)) for f in conf.config_file]
-    dirs += [os.path.abspath(d) for d in (conf.config_dir or '',) if d]
+    dirs += [os.path.abspath(d) for d in conf.config_dir or ()]
     dirs += search_dirs()
     name = conf.paste_deploy.config_file
     if name:
@@ -82,8 +100,8 @@ def load_paste_app(conf, prog):
     """
     path = find_paste_config(conf, prog)
     name = pipeline_name(conf, prog)
-    key = str(id(conf))
-    _LOADING[key] = conf
+    key = str(next(_LOAD_COUNTER))
+    _LOADING[key] = (conf, {})
     try:
         return deploy.loadapp('config:%s' % path, name=name,
                               global_conf={'glance_lite_conf': key})
@@ -96,6 +114,19 @@ def load_paste_app(conf, prog):
 
 def conf_from_paste(global_conf):
     """The ConfigOpts that :func:`load_paste_app` is building an app for."""
+    return _loading(global_conf)[0]
+
+
+def shared_in_load(global_conf, name, build):
+    """The object ``name`` shared by every factory of one :func:`load_paste_app`
+    call, made by ``build(conf)`` on first use.  A reload (a new load) builds anew."""
+    conf, shared = _loading(global_conf)
+    if name not in shared:
+        shared[name] = build(conf)
+    return shared[name]
+
+
+def _loading(global_conf):
     try:
         return _LOADING[global_conf['glance_lite_conf']]
     except KeyError:

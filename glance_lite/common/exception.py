@@ -133,6 +133,32 @@ class ImageMemberLimitExceeded(LimitExceeded):
                'this image. Attempted: %(attempted)s, Maximum: %(maximum)s')
 
 
+class UnsupportedMediaType(GlanceException):
+    """415; ``headers`` (e.g. ``Accept-Patch``) go into the response."""
+
+    message = 'The request has an unsupported media type.'
+    http_status = 415
+
+    def __init__(self, message=None, headers=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.headers = headers or {}
+
+
+class RangeNotSatisfiable(GlanceException):
+    message = 'The requested range is not satisfiable.'
+    http_status = 416
+
+
+class ImageTagLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image tags. '
+               'Attempted: %(attempted)s, Maximum: %(maximum)s')
+
+
+class ImageLocationLimitExceeded(LimitExceeded):
+    message = ('The limit has been exceeded on the number of allowed image locations. '
+               'Attempted: %(attempted)s, Maximum: %(maximum)s')
+
+
 class RequestHeaderFieldsTooLarge(GlanceException):
     message = 'Request header fields too large.'
     http_status = 431
@@ -166,6 +192,13 @@ class UnexpectedStatus(GlanceException):
     http_status = 500
 
 
+class LocationDecryptionFailed(GlanceException):
+    """A stored location URL cannot be read with this service's
+    ``metadata_encryption_key`` (wrong key, or the key is set on one side only)."""
+
+    message = 'A location of image %(image_id)s cannot be read: %(reason)s'
+
+
 _BY_STATUS = {
     400: Invalid,
     401: NotAuthenticated,
@@ -175,6 +208,8 @@ _BY_STATUS = {
     410: Gone,
     412: PreconditionFailed,
     413: LimitExceeded,
+    415: UnsupportedMediaType,
+    416: RangeNotSatisfiable,
     431: RequestHeaderFieldsTooLarge,
     503: ServiceUnavailable,
 }

@@ -48,6 +48,7 @@ import eventlet.patcher  # noqa: E402
 import eventlet.wsgi  # noqa: E402
 from eventlet.green import ssl as green_ssl  # noqa: E402
 from oslo_config import cfg  # noqa: E402
+from oslo_context import context as oslo_context  # noqa: E402
 
 from glance_lite.common import config  # noqa: E402
 
@@ -361,6 +362,10 @@ class _HttpProtocol(eventlet.wsgi.HttpProtocol):
         if self.server.draining:
             # Tell the client not to reuse the connection: we are about to close it.
             self.close_connection = 1
+        # A fresh logging context per request: on a keep-alive connection, a request
+        # that never gets an identity (a 401, the versions document) must not be
+        # logged under the previous caller's request id and user.
+        oslo_context.RequestContext(overwrite=True)
         super().handle_one_response()
 
 

@@ -12,6 +12,9 @@ from glance_lite.common import exception
 
 LOG = logging.getLogger(__name__)
 
+# Block size of wsgi.file_wrapper when it iterates (TLS; sendfile ignores it).
+DATA_BLOCK_SIZE = 1024 * 1024
+
 KNOWN_METHODS = frozenset(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 
 
@@ -45,7 +48,8 @@ class ErrorResponse(webob.exc.WSGIHTTPException):
 
 def http_error(exc):
     """The error response for a glance_lite exception (one table for all)."""
-    return ErrorResponse(exc.http_status, exc.msg)
+    return ErrorResponse(exc.http_status, exc.msg,
+                         headers=list(getattr(exc, 'headers', {}).items()) or None)
 
 
 def json_response(body, status=200, headers=None):
@@ -64,6 +68,16 @@ def json_body(req):
         return json.loads(req.body)
     except ValueError as e:
         raise exception.Invalid('Malformed JSON in request body: %s' % e)
+
+
+def data_body(req, chunks):
+    """The app_iter for image data: ``chunks`` themselves, or, when they are a local
+    file's (file-like, with ``fileno``), the server's ``wsgi.file_wrapper`` around
+    them so the bytes go out zero-copy (sendfile) where the server can."""
+    wrapper = req.environ.get('wsgi.file_wrapper')
+    if wrapper is None or not hasattr(chunks, 'fileno'):
+        return chunks
+    return wrapper(chunks, DATA_BLOCK_SIZE)
 
 
 class Resource:

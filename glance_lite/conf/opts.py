@@ -1,8 +1,9 @@
 """Option lists for oslo-config-generator, one per program."""
 import itertools
 
-from glance_lite.conf import (api, context, database, paging, paste, registry,
-                              registry_client, server, store)
+from glance_lite.conf import (api, cache, context, database, delayed_delete, encryption,
+                              paging, paste, registry, registry_auth, registry_client,
+                              scrubber, server, store)
 
 
 def _merge(*modules):
@@ -13,7 +14,8 @@ def _merge(*modules):
 
 
 def list_api_opts():
-    return _merge(server, paste, context, paging, api, registry_client, store)
+    return _merge(server, paste, context, paging, api, registry_client, store,
+                  delayed_delete, encryption, cache)
 
 
 def list_registry_opts():
@@ -22,3 +24,11 @@ def list_registry_opts():
 
 def list_manage_opts():
     return _merge(database)
+
+
+def list_scrubber_opts():
+    return _merge(database, store, delayed_delete, scrubber, encryption)
+
+
+def list_cache_opts():
+    return _merge(cache, registry_client, registry_auth, encryption, store)

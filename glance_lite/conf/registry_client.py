@@ -1,6 +1,8 @@
 """How glance-api reaches glance-registry."""
 from oslo_config import cfg
 
+from glance_lite.conf import encryption
+
 OPTS = [
     cfg.HostAddressOpt('registry_host', default='0.0.0.0',
                        help='Address of glance-registry.'),
@@ -25,6 +27,9 @@ OPTS = [
 
 def register_opts(conf):
     conf.register_opts(OPTS)
+    # The client encrypts and decrypts location URLs with metadata_encryption_key;
+    # whoever builds one needs it (listed by conf/encryption.py).
+    encryption.register_opts(conf)
 
 
 def list_opts():

@@ -1,4 +1,4 @@
-"""The database API the registry (and later the scrubber and v2) calls.
+"""The database API the registry and the scrubber (and later v2) call.
 
 Usage::
 
@@ -30,6 +30,8 @@ from glance_lite.db.members import (image_member_count, image_member_create,
                                     image_member_delete, image_member_find,
                                     image_member_update)
 from glance_lite.db.purge import purge_deleted_images, purge_deleted_rows
+from glance_lite.db.scrub import (image_restore, image_set_scrubbed, location_set_scrubbed,
+                                  pending_delete_images)
 from glance_lite.db.tags import (image_tag_create, image_tag_delete, image_tag_get_all,
                                  image_tag_set_all)
 from glance_lite.db.validation import IMAGE_STATUSES
@@ -42,4 +44,6 @@ __all__ = [
     'image_member_delete', 'image_member_count',
     'image_tag_set_all', 'image_tag_create', 'image_tag_delete', 'image_tag_get_all',
     'purge_deleted_rows', 'purge_deleted_images',
+    'pending_delete_images', 'location_set_scrubbed', 'image_set_scrubbed',
+    'image_restore',
 ]

@@ -8,7 +8,7 @@ with ``failure_status`` (``killed`` for v1).  Nothing half-written is ever serve
 import logging
 
 from glance_lite.common import exception, streams
-from glance_lite.store import base as store_base
+from glance_lite.store import base as store_base, location as store_location
 
 LOG = logging.getLogger(__name__)
 
@@ -31,12 +31,14 @@ def upload(deps, ctx, image, source, *, content_length=None, expected_size=None,
     registry = deps.registry_for(ctx)
     image_id = image['id']
     store = deps.stores.get(store_scheme) if store_scheme else deps.stores.default
+    cap, over_cap = _upload_cap(deps, registry, image, expected_size or content_length)
     registry.update_image(image_id, {'status': 'saving'}, from_state='queued')
     reader = streams.UploadReader(
-        source, deps.settings.image_size_cap, deps.settings.hashing_algorithm,
+        source, cap, deps.settings.hashing_algorithm,
         content_length=content_length, expected_size=expected_size,
         expected_checksum=expected_checksum,
-        mismatch_note=_V1_KILLED_NOTE if failure_status == 'killed' else '')
+        mismatch_note=_V1_KILLED_NOTE if failure_status == 'killed' else '',
+        over_cap=over_cap, offload=deps.offload)
     try:
         uri, size, metadata = store.add(image_id, reader, expected_size or 0)
     except exception.Duplicate:
@@ -68,6 +70,26 @@ def upload(deps, ctx, image, source, *, content_length=None, expected_size=None,
         raise
 
 
+def _upload_cap(deps, registry, image, announced):
+    """``(cap, over_cap)`` of an upload: ``image_size_cap``, or less when the owner's
+    ``user_storage_quota`` leaves less room (then crossing it is a quota error)."""
+    cap = deps.settings.image_size_cap
+    quota = deps.settings.user_storage_quota
+    if not quota or image.get('owner') is None:
+        return cap, None
+    remaining = quota - registry.get_storage_usage(image['owner'], image['id'])
+
+    def over_quota(_cap, size=None):
+        return exception.StorageQuotaFull(image_size=size if size is not None else
+                                          'uploaded', remaining=max(remaining, 0))
+
+    if announced is not None and announced > remaining:
+        raise over_quota(remaining, announced)
+    if remaining < cap:
+        return max(remaining, 0), over_quota
+    return cap, None
+
+
 def _is_deleted(registry, image_id):
     try:
         return registry.get_image(image_id)['status'] in ('deleted', 'pending_delete')
@@ -76,8 +98,13 @@ def _is_deleted(registry, image_id):
 
 
 def _mark_failed(registry, image_id, status):
+    values = {'status': status}
+    if status == 'queued':
+        # v2 returns a failed upload to queued, with no trace of the bytes.
+        values.update(size=None, virtual_size=None, checksum=None, os_hash_algo=None,
+                      os_hash_value=None)
     try:
-        registry.update_image(image_id, {'status': status})
+        registry.update_image(image_id, values)
     except exception.GlanceException as e:
         LOG.warning('Could not set image %s to %s after a failed upload: %s',
                     image_id, status, e)
@@ -92,10 +119,30 @@ def _delete_quietly(store, uri):
         LOG.exception('Could not delete data at a location of a failed upload')
 
 
+def ordered_locations(settings, locations):
+    """``locations`` in the order they should be tried.
+
+    ``location_order`` keeps the stored order; ``store_type`` puts the schemes of
+    ``store_type_preference`` first, in that order (a stable sort, so locations of the
+    same scheme keep theirs).
+    """
+    if settings.location_strategy != 'store_type' or not settings.store_type_preference:
+        return list(locations)
+    preference = [s.strip().lower() for s in settings.store_type_preference]
+
+    def rank(loc):
+        scheme = store_location.scheme_of(loc['url'])
+        # "file" and "filesystem" name the same driver; http covers https.
+        scheme = {'filesystem': 'file', 'https': 'http'}.get(scheme, scheme)
+        return preference.index(scheme) if scheme in preference else len(preference)
+
+    return sorted(locations, key=rank)
+
+
 def open_data(deps, image, offset=0, length=None):
-    """``(iterator of chunks, size)`` of an active image's data, from its first
-    readable location."""
-    locations = active_locations(image)
+    """``(iterator of chunks, size)`` of an active image's data, from the first
+    readable location in ``location_strategy`` order."""
+    locations = ordered_locations(deps.settings, active_locations(image))
     if not locations:
         raise exception.NotFound('Image %s has no data' % image['id'])
     error = None
@@ -112,12 +159,17 @@ def delete_data(deps, image):
     """Remove every active location's data that this service wrote; external data
     (a read-only store such as http) is left alone, and data already gone is fine."""
     for loc in active_locations(image):
-        try:
-            store = deps.stores.for_uri(loc['url'])
-            if store_base.Capability.WRITE in store.capabilities:
-                store.delete(loc['url'])
-        except exception.NotFound:
-            LOG.info('Data of image %s was already gone from its location', image['id'])
-        except exception.UnknownScheme:
-            LOG.warning('Image %s has a location in a store that is not enabled; its '
-                        'data was left in place', image['id'])
+        delete_location_data(deps, image, loc)
+
+
+def delete_location_data(deps, image, loc):
+    """Remove the data at one location of ``image`` if this service wrote it."""
+    try:
+        store = deps.stores.for_uri(loc['url'])
+        if store_base.Capability.WRITE in store.capabilities:
+            store.delete(loc['url'])
+    except exception.NotFound:
+        LOG.info('Data of image %s was already gone from its location', image['id'])
+    except exception.UnknownScheme:
+        LOG.warning('Image %s has a location in a store that is not enabled; its '
+                    'data was left in place', image['id'])

@@ -44,3 +44,15 @@ def check_property_quota(settings, count):
     if 0 <= settings.image_property_quota < count:
         raise exception.ImagePropertyLimitExceeded(attempted=count,
                                                    maximum=settings.image_property_quota)
+
+
+def check_tag_quota(settings, count):
+    if 0 <= settings.image_tag_quota < count:
+        raise exception.ImageTagLimitExceeded(attempted=count,
+                                              maximum=settings.image_tag_quota)
+
+
+def check_location_quota(settings, count):
+    if 0 <= settings.image_location_quota < count:
+        raise exception.ImageLocationLimitExceeded(attempted=count,
+                                                   maximum=settings.image_location_quota)

@@ -7,7 +7,9 @@ glance_lite exceptions the API raises for its own failures, carrying the registr
 message (``exception.from_status``).
 
 Records travel as the registry's wire dicts (registry.md §2): timestamps stay
-``YYYY-MM-DDTHH:MM:SS.ffffff`` strings.
+``YYYY-MM-DDTHH:MM:SS.ffffff`` strings.  With ``metadata_encryption_key`` set, location
+URLs are encrypted in every record sent and decrypted in every record received
+(registry.md §5): the registry and its database only ever hold ciphertext.
 """
 import html
 import json
@@ -15,7 +17,7 @@ import logging
 import re
 import urllib.parse
 
-from glance_lite.common import exception, http
+from glance_lite.common import crypt, exception, http
 
 LOG = logging.getLogger(__name__)
 
@@ -42,10 +44,13 @@ class RegistryClient:
         self.transport = transport
         self.use_user_token = conf.use_user_token
         self.send_identity_headers = conf.send_identity_headers
+        # A key AES cannot use stops the service at start-up (ValueError).
+        self.cipher = crypt.LocationCipher(conf.metadata_encryption_key)
 
     def for_context(self, ctx):
         """A client whose calls carry the identity of ``ctx`` (a RequestContext)."""
-        return BoundRegistryClient(self.transport, self.identity_headers(ctx))
+        return BoundRegistryClient(self.transport, self.identity_headers(ctx),
+                                   self.cipher)
 
     def identity_headers(self, ctx):
         """The headers that tell the registry who is calling (registry.md §4)."""
@@ -86,9 +91,10 @@ def _quote(segment):
 class BoundRegistryClient:
     """Registry calls on behalf of one caller; one HTTP round trip per method."""
 
-    def __init__(self, transport, identity_headers):
+    def __init__(self, transport, identity_headers, cipher=None):
         self._transport = transport
         self._identity = identity_headers
+        self._cipher = cipher or crypt.LocationCipher(None)
 
     # Images
 
@@ -105,6 +111,17 @@ class BoundRegistryClient:
     def get_images_detailed(self, params=None):
         """Full image records, same parameters as :meth:`get_images`."""
         return self._call('GET', '/images/detail', query=params)['images']
+
+    def query_images(self, query):
+        """v2 list: full image records for ``query``, the ``image_get_all`` arguments
+        (``filters``, ``marker``, ``limit``, ``sort_key``, ``sort_dir``,
+        ``member_status``) as JSON values."""
+        return self._call('POST', '/images/query', body=query)['images']
+
+    def get_storage_usage(self, owner, image_id=None):
+        """Bytes stored for ``owner``, leaving out ``image_id``."""
+        return self._call('GET', '/storage-usage/%s' % _quote(owner),
+                          query={'image_id': image_id})['usage']
 
     def get_image(self, image_id):
         """One image record; ``exception.NotFound`` when missing or not visible."""
@@ -133,7 +150,7 @@ class BoundRegistryClient:
     # Members
 
     def get_image_members(self, image_id):
-        """``[{member_id, can_share}]`` of an image."""
+        """``[{member_id, image_id, can_share, status, created_at, updated_at}]``."""
         return self._call('GET', '/images/%s/members' % _quote(image_id))['members']
 
     def get_member_images(self, member_id):
@@ -151,6 +168,11 @@ class BoundRegistryClient:
         self._call('PUT', '/images/%s/members/%s' % (_quote(image_id), _quote(member_id)),
                    body=body)
 
+    def set_member_status(self, image_id, member_id, status):
+        """Set a membership's status (only the member itself or an admin may)."""
+        self._call('PUT', '/images/%s/members/%s' % (_quote(image_id), _quote(member_id)),
+                   body={'member': {'status': status}})
+
     def delete_member(self, image_id, member_id):
         """Remove a member; ``exception.NotFound`` when it is not one."""
         self._call('DELETE',
@@ -167,7 +189,7 @@ class BoundRegistryClient:
         all_headers['Accept'] = 'application/json'
         data = None
         if body is not None:
-            data = json.dumps(body).encode('utf-8')
+            data = json.dumps(_sealed(self._cipher, body)).encode('utf-8')
             all_headers['Content-Type'] = 'application/json'
         if headers:
             all_headers.update(headers)
@@ -180,11 +202,68 @@ class BoundRegistryClient:
         if not resp.body:
             return None
         try:
-            return json.loads(resp.body)
+            doc = json.loads(resp.body)
         except ValueError:
             raise exception.UnexpectedStatus(
                 'The image registry sent a response that is not JSON (%s %s)'
                 % (method, path.split('?')[0]), status=resp.status)
+        return _opened(self._cipher, doc)
+
+
+def _sealed(cipher, body):
+    """``body`` with the location URLs of its ``image`` encrypted (a copy)."""
+    image = body.get('image') if isinstance(body, dict) else None
+    if cipher.key is None or not isinstance(image, dict):
+        return body
+    # Each URL is encrypted once: the registry matches ``location`` with the
+    # ``location_data`` entry of the same URL, so equal URLs need equal ciphertexts.
+    sealed = {}
+
+    def seal(url):
+        if not isinstance(url, str):
+            return url
+        if url not in sealed:
+            sealed[url] = cipher.encrypt(url)
+        return sealed[url]
+
+    image = dict(image)
+    if 'location' in image:
+        image['location'] = seal(image['location'])
+    if isinstance(image.get('location_data'), list):
+        image['location_data'] = [dict(loc, url=seal(loc.get('url')))
+                                  if isinstance(loc, dict) else loc
+                                  for loc in image['location_data']]
+    return dict(body, image=image)
+
+
+def _opened(cipher, doc):
+    """``doc`` with the location URLs of its ``image``/``images`` decrypted.
+
+    :raises LocationDecryptionFailed: a URL cannot be read with this service's key.
+    """
+    if isinstance(doc, dict):
+        records = doc.get('images') if isinstance(doc.get('images'), list) else []
+        if isinstance(doc.get('image'), dict):
+            records = records + [doc['image']]
+        for image in records:
+            if isinstance(image, dict):
+                _open_image(cipher, image)
+    return doc
+
+
+def _open_image(cipher, image):
+    opened = {}
+
+    def open_url(stored):
+        if stored not in opened:
+            opened[stored] = cipher.decrypt(stored, image.get('id'))
+        return opened[stored]
+
+    if image.get('location') is not None:
+        image['location'] = open_url(image['location'])
+    for loc in image.get('location_data') or []:
+        if isinstance(loc, dict) and loc.get('url') is not None:
+            loc['url'] = open_url(loc['url'])
 
 
 def _query_value(value):

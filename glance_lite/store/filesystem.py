@@ -284,7 +284,11 @@ class FilesystemStore(base.Store):
 
 class _FileChunks:
     """Iterator over ``length`` bytes of an open file from ``start``; closes the file
-    when exhausted or on :meth:`close`."""
+    when exhausted or on :meth:`close`.
+
+    Also file-like (``read``, ``fileno``, ``tell``), so the server can send the same
+    bytes with ``wsgi.file_wrapper``/sendfile instead of iterating.
+    """
 
     def __init__(self, fd, start, length, chunk_size):
         self._fd = None
@@ -297,14 +301,28 @@ class _FileChunks:
         return self
 
     def __next__(self):
-        if self._fd is None:
-            raise StopIteration
-        data = os.read(self._fd, min(self._chunk_size, self._left)) if self._left else b''
+        data = self.read(self._chunk_size)
         if not data:  # done, or the file shrank under us
             self.close()
             raise StopIteration
+        return data
+
+    def read(self, size=-1):
+        """At most ``size`` bytes (a chunk when negative), never past the range."""
+        if self._fd is None:
+            return b''
+        want = min(self._chunk_size if size is None or size < 0 else size, self._left)
+        data = os.read(self._fd, want) if want else b''
         self._left -= len(data)
         return data
+
+    def fileno(self):
+        if self._fd is None:
+            raise ValueError('I/O operation on closed image file')
+        return self._fd
+
+    def tell(self):
+        return os.lseek(self.fileno(), 0, os.SEEK_CUR)
 
     def close(self):
         if self._fd is not None:

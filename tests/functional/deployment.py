@@ -25,7 +25,8 @@ class Deployment:
         self.workdir = str(workdir)
         self.datadir = os.path.join(self.workdir, 'images')
         os.makedirs(self.datadir, exist_ok=True)
-        shutil.copy(os.path.join(REPO_ETC, 'policy.json'), self.workdir)
+        for name in ('policy.json', 'schema-image.json'):
+            shutil.copy(os.path.join(REPO_ETC, name), self.workdir)
         self.db_url = db_url or 'sqlite:///%s' % os.path.join(self.workdir, 'glance.sqlite')
         registry_sections = {'DEFAULT': {'workers': '0'},
                              'database': {'connection': self.db_url}}

@@ -5,8 +5,8 @@ import threading
 import webob
 
 from glance_lite.api.v1 import headers
-from glance_lite.common import exception, streams
-from glance_lite.images import data, records
+from glance_lite.common import exception, streams, wsgi
+from glance_lite.images import data, protections, records
 
 LOG = logging.getLogger(__name__)
 
@@ -63,13 +63,15 @@ class ImagesController:
         return {'images': [headers.to_brief_json(i) for i in images]}
 
     def detail(self, req):
-        images = records.list_images(self.deps, _ctx(req), _list_params(req), True)
-        return {'images': [headers.to_json(i) for i in images]}
+        ctx = _ctx(req)
+        images = records.list_images(self.deps, ctx, _list_params(req), True)
+        return {'images': [headers.to_json(self._visible(ctx, i)) for i in images]}
 
     def meta(self, req, id):
-        image = records.get(self.deps, _ctx(req), id)
+        ctx = _ctx(req)
+        image = records.get(self.deps, ctx, id)
         resp = webob.Response(status=200, content_type=None)
-        resp.headers.update(headers.render(image))
+        resp.headers.update(headers.render(self._visible(ctx, image)))
         return resp
 
     def show(self, req, id):
@@ -81,12 +83,12 @@ class ImagesController:
         if image.get('deleted') or image['status'] != 'active':
             raise exception.NotFound('Image %s is not active' % id)
         resp = webob.Response(status=200, content_type='application/octet-stream')
-        resp.headers.update(headers.render(image))
+        resp.headers.update(headers.render(self._visible(ctx, image)))
         if not image.get('size'):
             resp.content_length = 0
             return resp
         chunks, size = data.open_data(self.deps, image)
-        resp.app_iter = chunks
+        resp.app_iter = wsgi.data_body(req, chunks)
         resp.content_length = image.get('size') or size
         return resp
 
@@ -142,6 +144,10 @@ class ImagesController:
         return webob.Response(status=200, content_type=None)
 
     # -- helpers --------------------------------------------------------------------
+
+    def _visible(self, ctx, image):
+        """``image`` as the caller may see it: without read-protected properties."""
+        return protections.readable_image(self.deps.protections, ctx, image)
 
     def _check_source_policies(self, ctx, ask):
         if ask.location:
@@ -221,7 +227,7 @@ class ImagesController:
 
     def _image_response(self, req, image, status):
         resp = webob.Response(status=status, content_type='application/json', charset=None)
-        resp.json_body = {'image': headers.to_json(image)}
+        resp.json_body = {'image': headers.to_json(self._visible(_ctx(req), image))}
         resp.location = '%s/images/%s' % (req.application_url, image['id'])
         if image.get('checksum'):
             resp.headers['ETag'] = image['checksum']

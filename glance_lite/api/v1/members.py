@@ -18,7 +18,9 @@ class MembersController:
         self.deps = deps
 
     def index(self, req, image_id):
-        return {'members': members.list_members(self.deps, _ctx(req), image_id)}
+        rows = members.list_members(self.deps, _ctx(req), image_id)
+        return {'members': [{'member_id': m['member_id'], 'can_share': m['can_share']}
+                            for m in rows]}
 
     def update_all(self, req, image_id):
         body = wsgi.json_body(req)

@@ -1,10 +1,7 @@
 """The v1 route table (api-v1.md §1) and the paste factory that builds its collaborators."""
-from glance_lite.api import policy
+from glance_lite.api import deps
 from glance_lite.api.v1 import images, members
-from glance_lite.common import config, wsgi
-from glance_lite.images import deps as image_deps
-from glance_lite.registry import client as registry_client
-from glance_lite import store
+from glance_lite.common import wsgi
 
 
 def build_router(deps):
@@ -25,12 +22,5 @@ def build_router(deps):
     return router
 
 
-def build_deps(conf):
-    return image_deps.Deps(settings=image_deps.Settings.from_conf(conf),
-                           registry=registry_client.RegistryClient(conf),
-                           stores=store.load_stores(conf),
-                           policy=policy.Policy(conf))
-
-
 def app_factory(global_conf, **local_conf):
-    return build_router(build_deps(config.conf_from_paste(global_conf)))
+    return build_router(deps.deps_for(global_conf))

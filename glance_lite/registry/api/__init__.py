@@ -1,6 +1,8 @@
 """The glance-registry REST app (paste app ``registryapp``), registry.md §2.
 
-Served at the root, no version prefix.  The v2 ``POST /rpc`` endpoint is not served.
+Served at the root, no version prefix.  The v2 ``POST /rpc`` endpoint is not served:
+glance-api's v2 uses this REST API too, with three extensions — ``POST /images/query``
+(v2 list filters), ``GET /storage-usage/{owner}`` and member ``status``.
 """
 from glance_lite.common import config, wsgi
 from glance_lite.db import api as db_api
@@ -33,6 +35,8 @@ def add_v1_routes(router, db, params):
     router.connect('/', image, {'GET': 'index'})
     router.connect('/images', image, {'GET': 'index', 'POST': 'create'})
     router.connect('/images/detail', image, {'GET': 'detail', 'HEAD': 'detail'})
+    router.connect('/images/query', image, {'POST': 'query'})
+    router.connect('/storage-usage/{owner}', image, {'GET': 'storage_usage'})
     router.connect('/images/{image_id}', image,
                    {'GET': 'show', 'PUT': 'update', 'DELETE': 'delete'})
     router.connect('/images/{image_id}/members', member,

@@ -52,6 +52,29 @@ class ImagesController:
                      kwargs['marker'])
             raise exception.Invalid('Invalid marker. Image could not be found.')
 
+    def query(self, req):
+        """v2 list: ``{"images": [<full image>]}`` for a JSON body of
+        ``image_get_all`` arguments (glance-api validated the v2 query):
+        ``filters``, ``marker``, ``limit``, ``sort_key``, ``sort_dir`` (lists),
+        ``member_status``.  The limit is capped at ``api_limit_max``."""
+        ctx = caller.context_of(req)
+        kwargs = self.list_params.parse_query(wsgi.json_body(req))
+        try:
+            images = db_api.image_get_all(self.db, ctx, **kwargs)
+        except (exception.NotFound, exception.Forbidden):
+            raise exception.Invalid('Invalid marker. Image could not be found.')
+        return {'images': [wire.image_to_wire(i) for i in images]}
+
+    def storage_usage(self, req, owner):
+        """``{"usage": bytes}`` stored for ``owner`` (``user_storage_quota``), leaving
+        out the image of query parameter ``image_id``."""
+        ctx = caller.context_of(req)
+        if not ctx.is_admin and ctx.owner != owner:
+            raise exception.Forbidden('Storage usage of another project is not visible.')
+        usage = db_api.user_get_storage_usage(self.db, ctx, owner,
+                                              image_id=req.params.get('image_id'))
+        return {'usage': usage}
+
     def show(self, req, image_id):
         """``{"image": <full image>}``; 404 when missing or not visible (never 403)."""
         ctx = caller.context_of(req)

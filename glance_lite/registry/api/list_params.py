@@ -18,6 +18,9 @@ OPERATOR_FILTERS = ('name', 'status', 'container_format', 'disk_format')
 COUNT_FILTERS = ('min_ram', 'min_disk', 'size_min', 'size_max')
 PROPERTY_PREFIX = 'property-'
 
+# Keys of a v2 query body (``POST /images/query``).
+QUERY_KEYS = ('filters', 'marker', 'limit', 'sort_key', 'sort_dir', 'member_status')
+
 _TRUE = ('true', '1')
 _FALSE = ('false', '0')
 
@@ -61,6 +64,26 @@ class ListParams:
                 kwargs['admin_as_user'] = True
             else:
                 kwargs['is_public'] = is_public
+        return kwargs
+
+    def parse_query(self, body):
+        """The ``image_get_all`` keyword arguments of a v2 query body (see
+        ``ImagesController.query``); the database validates filter values."""
+        if not isinstance(body, dict):
+            raise exception.Invalid('The query must be a JSON object.')
+        unknown = set(body) - set(QUERY_KEYS)
+        if unknown:
+            raise exception.Invalid('Unknown query keys: %s' % ', '.join(sorted(unknown)))
+        kwargs = {k: body[k] for k in QUERY_KEYS if body.get(k) is not None}
+        if not isinstance(kwargs.get('filters', {}), dict):
+            raise exception.Invalid('filters must be an object.')
+        limit = kwargs.get('limit', self.default_limit)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise exception.Invalid('limit param must be a positive integer')
+        kwargs['limit'] = min(limit, self.max_limit)
+        marker = kwargs.get('marker')
+        if marker is not None and not uuidutils.is_uuid_like(marker):
+            raise exception.Invalid('Invalid marker format')
         return kwargs
 
     def _limit(self, params):

@@ -9,8 +9,8 @@ import logging
 import webob.exc
 
 from glance_lite.common import exception, wsgi
-from glance_lite.db import api as db_api
-from glance_lite.registry.api import caller
+from glance_lite.db import api as db_api, validation
+from glance_lite.registry.api import caller, wire
 
 LOG = logging.getLogger(__name__)
 
@@ -44,13 +44,27 @@ def parse_memberships(body):
 
 
 def parse_member(body):
-    """Empty body → None (keep can_share); ``{"member": {"can_share": bool}}`` → bool."""
+    """Empty body → ``{}`` (keep everything); ``{"member": {"can_share": bool}}`` and/or
+    ``{"member": {"status": s}}`` (the v2 extension) → the changes asked for."""
     if body is None:
-        return None
+        return {}
     member = body.get('member') if isinstance(body, dict) else None
-    if not isinstance(member, dict) or 'can_share' not in member:
+    if not isinstance(member, dict) or not ({'can_share', 'status'} & set(member)):
         raise _invalid_membership('expected {"member": {"can_share": true|false}}')
-    return _can_share(member['can_share'])
+    changes = {}
+    if 'can_share' in member:
+        changes['can_share'] = _can_share(member['can_share'])
+    if 'status' in member:
+        changes['status'] = validation.member_status(member['status'])
+    return changes
+
+
+def member_to_wire(row):
+    """The wire form of a membership: v1's fields plus v2's status and times."""
+    return {'member_id': row['member'], 'image_id': row['image_id'],
+            'can_share': row['can_share'], 'status': row['status'],
+            'created_at': wire.format_time(row['created_at']),
+            'updated_at': wire.format_time(row['updated_at'])}
 
 
 class MembersController:
@@ -65,8 +79,7 @@ class MembersController:
         ctx = caller.context_of(req)
         self._visible_image(ctx, image_id)
         members = db_api.image_member_find(self.db, ctx, image_id=image_id)
-        return {'members': [{'member_id': m['member'], 'can_share': m['can_share']}
-                            for m in members]}
+        return {'members': [member_to_wire(m) for m in members]}
 
     def shared_images(self, req, member):
         """``{"shared_images": [{"image_id", "can_share"}]}`` of ``member``."""
@@ -94,12 +107,30 @@ class MembersController:
         return webob.exc.HTTPNoContent()
 
     def add_member(self, req, image_id, member):
-        """Add ``member`` or change its ``can_share`` (only when a body gives it); 204."""
+        """Add ``member`` or change its ``can_share`` (only when a body gives it); 204.
+
+        A body with ``status`` (v2) changes an existing membership's status, which only
+        the member itself or an admin may do.
+        """
+        changes = parse_member(wsgi.json_body(req))
+        if 'status' in changes:
+            return self._set_status(req, image_id, member, changes)
         ctx, image = self._shareable_image(req, image_id)
-        can_share = parse_member(wsgi.json_body(req))
         rows = db_api.image_member_find(self.db, ctx, image_id=image['id'], member=member)
-        self._set_member(ctx, image['id'], member, can_share, rows)
+        self._set_member(ctx, image['id'], member, changes.get('can_share'), rows)
         LOG.info('Added or updated member %s of image %s', member, image_id)
+        return webob.exc.HTTPNoContent()
+
+    def _set_status(self, req, image_id, member, changes):
+        ctx = caller.writable_context_of(req)
+        if not ctx.is_admin and ctx.owner != member:
+            raise exception.Forbidden('Only the member itself may change its status')
+        image = self._visible_image(ctx, image_id)
+        rows = db_api.image_member_find(self.db, ctx, image_id=image['id'], member=member)
+        if not rows:
+            raise exception.MemberNotFound('Membership could not be found.')
+        db_api.image_member_update(self.db, ctx, rows[0]['id'], changes)
+        LOG.info('Member %s of image %s is now %s', member, image_id, changes['status'])
         return webob.exc.HTTPNoContent()
 
     def delete_member(self, req, image_id, member):

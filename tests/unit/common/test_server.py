@@ -2,11 +2,12 @@
 and where eventlet's log lines go.  Sockets and processes: tests/functional/test_server.py.
 """
 import logging
+import threading
 
 import pytest
 from oslo_config import cfg
 
-from glance_lite.common import server
+from glance_lite.common import offload, server
 from glance_lite.conf import server as server_opts
 
 # server.py is the one module that imports eventlet; its header limits are globals there.
@@ -228,3 +229,11 @@ class TestWorkerTableReload:
         assert table.generation == generation
         assert table.missing() == 0
         assert table.exited(100, -9, now=60.0) == T.RESPAWN
+
+
+def test_offload_runs_in_another_thread_and_reraises():
+    # Not monkey patched here: the plain thread pool stands in for eventlet's tpool.
+    caller = threading.get_ident()
+    assert offload.offload(threading.get_ident)() != caller
+    with pytest.raises(ZeroDivisionError):
+        offload.offload(divmod, 1, 0)()

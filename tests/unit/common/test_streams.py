@@ -1,5 +1,7 @@
+import concurrent.futures
 import hashlib
 import io
+import os
 
 import pytest
 
@@ -81,3 +83,74 @@ def test_content_length_bounds_reads():
 def test_iterator_reader():
     reader = streams.IteratorReader([b'ab', b'', b'cd'])
     assert [reader.read(), reader.read(), reader.read()] == [b'ab', b'cd', b'']
+
+
+# -- hashing in native threads ---------------------------------------------------------
+
+_THREADS = concurrent.futures.ThreadPoolExecutor(2)
+
+
+def thread_offload(fn, *args):
+    return _THREADS.submit(fn, *args).result
+
+
+@pytest.mark.parametrize('chunk', [1, 4096, streams.HASH_BATCH_BYTES - 1,
+                                   streams.HASH_BATCH_BYTES, 3 * streams.HASH_BATCH_BYTES])
+def test_offloaded_hashes_equal_inline_ones(chunk):
+    data = os.urandom(3 * streams.HASH_BATCH_BYTES + 12345)
+    reader = streams.UploadReader(io.BytesIO(data), cap=10 ** 9, offload=thread_offload)
+    assert drain(reader, chunk) == data
+    assert reader.hashes.checksum == hashlib.md5(data).hexdigest()
+    assert reader.hashes.multihash == hashlib.sha512(data).hexdigest()
+
+
+def test_offloaded_checksum_mismatch_is_still_400():
+    reader = streams.UploadReader(io.BytesIO(DATA), cap=10 ** 9, offload=thread_offload,
+                                  expected_checksum='0' * 32)
+    with pytest.raises(exception.Invalid, match=r'Supplied checksum \(0+\)'):
+        drain(reader)
+
+
+class RecordingOffload:
+    """Runs work when asked to wait for it, and records how much was outstanding."""
+
+    def __init__(self):
+        self.outstanding = []
+        self.most_outstanding = 0
+        self.calls = 0
+
+    def __call__(self, fn, *args):
+        self.calls += 1
+        self.outstanding.append((fn, args))
+        self.most_outstanding = max(self.most_outstanding, len(self.outstanding))
+
+        def wait():
+            self.outstanding.remove((fn, args))
+            return fn(*args)
+        return wait
+
+
+def test_one_batch_in_flight_and_batches_not_chunks_are_handed_over():
+    offload = RecordingOffload()
+    hashes = streams.Hashes('sha512', offload)
+    data = os.urandom(4096)
+    count = 4 * streams.HASH_BATCH_BYTES // len(data)
+    for _ in range(count):
+        hashes.update(data)
+    # Two digests per batch, and a batch waits for the one before it.
+    assert offload.calls == 2 * 4
+    assert offload.most_outstanding == 2
+    assert hashes.checksum == hashlib.md5(data * count).hexdigest()
+    assert not offload.outstanding
+
+
+def test_an_error_in_the_hash_thread_reaches_the_caller():
+    def failing(fn, *args):
+        def wait():
+            raise MemoryError('no room')
+        return wait
+
+    hashes = streams.Hashes('sha512', failing)
+    hashes.update(b'x' * streams.HASH_BATCH_BYTES)
+    with pytest.raises(MemoryError):
+        hashes.checksum

@@ -264,3 +264,50 @@ def test_parser_builds_the_database_query():
 ])
 def test_split_quoted_list(text, values):
     assert list_params.split_quoted_list(text) == values
+
+
+# ------------------------------------------------------------------ v2 queries
+
+def test_v2_query_uses_member_status_and_visibility(client_for, catalog):
+    bob = client_for(BOB)
+    # Community images show only when asked for; shared ones once accepted.
+    assert names(bob.query_images({})) == ['a-public']
+    shared = bob.query_images({'member_status': 'pending'})
+    assert names(shared) == ['a-public', 'a-shared-bob']
+    assert names(bob.query_images({'filters': {'visibility': 'community'}})) == [
+        'a-community']
+    alice = client_for(ALICE)
+    assert names(alice.query_images({'filters': {'visibility': 'private'}})) == [
+        'a-private']
+
+
+def test_v2_query_filters_sorts_and_pages(client_for, catalog):
+    alice = client_for(ALICE)
+    found = alice.query_images({'filters': {'size_min': 150, 'properties': {}},
+                                'sort_key': ['size'], 'sort_dir': ['asc'], 'limit': 2})
+    assert [i['name'] for i in found] == ['a-shared', 'a-shared-bob']
+    rest = alice.query_images({'filters': {'size_min': 150}, 'sort_key': ['size'],
+                               'sort_dir': ['asc'], 'marker': found[-1]['id']})
+    assert [i['name'] for i in rest] == ['a-private']
+
+
+@pytest.mark.parametrize('query, message', [
+    ({'order': 'name'}, 'Unknown query keys: order'),
+    ({'limit': -1}, 'positive integer'),
+    ({'marker': 'nope'}, 'Invalid marker'),
+    ({'marker': str(uuid.uuid4())}, 'Image could not be found'),
+    ({'filters': []}, 'filters must be an object'),
+])
+def test_v2_query_errors_are_400(client_for, catalog, query, message):
+    with pytest.raises(exception.Invalid, match=message):
+        client_for(ALICE).query_images(query)
+
+
+def test_storage_usage_is_per_owner_and_private(client_for, make_image):
+    make_image(ALICE, size=100, location='file:///tmp/a')
+    excluded = make_image(ALICE, size=50, location='file:///tmp/b')
+    alice = client_for(ALICE)
+    assert alice.get_storage_usage('alice') == 150
+    assert alice.get_storage_usage('alice', image_id=excluded['id']) == 100
+    with pytest.raises(exception.Forbidden):
+        client_for(BOB).get_storage_usage('alice')

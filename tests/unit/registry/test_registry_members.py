@@ -29,8 +29,10 @@ def test_owner_adds_and_lists_members(client_for, image, call):
 
     resp = call('GET', '/images/%s/members' % image['id'], ALICE)
     assert resp.status_int == 200
-    assert sorted(resp.json['members'], key=lambda m: m['member_id']) == [
-        {'member_id': 'bob', 'can_share': False}, {'member_id': 'carol', 'can_share': True}]
+    listed = sorted(resp.json['members'], key=lambda m: m['member_id'])
+    assert [(m['member_id'], m['can_share'], m['status'], m['image_id']) for m in listed] == [
+        ('bob', False, 'pending', image['id']), ('carol', True, 'pending', image['id'])]
+    assert all(m['created_at'] and m['updated_at'] for m in listed)
 
 
 def test_adding_again_changes_can_share_only_when_given(client_for, image):
@@ -187,3 +189,21 @@ def test_anonymous_read_only_callers_cannot_change_members(db_url):
         anonymous_client.add_member(public['id'], 'bob')
     assert str(err.value) == 'Read-only access'
     database.dispose()
+
+
+def test_only_the_member_itself_sets_its_status(client_for, image, call):
+    client_for(ALICE).add_member(image['id'], 'bob')
+    body = {'member': {'status': 'accepted'}}
+    resp = call('PUT', '/images/%s/members/bob' % image['id'], ALICE, json=body)
+    assert resp.status_int == 403
+    client_for(BOB).set_member_status(image['id'], 'bob', 'accepted')
+    resp = call('GET', '/images/%s/members' % image['id'], ALICE)
+    assert [m['status'] for m in resp.json['members']] == ['accepted']
+    resp = call('PUT', '/images/%s/members/bob' % image['id'], BOB,
+                json={'member': {'status': 'maybe'}})
+    assert resp.status_int == 400
+
+
+def test_status_of_a_non_member_is_not_found(client_for, image):
+    with pytest.raises(exception.NotFound):
+        client_for(BOB).set_member_status(image['id'], 'bob', 'accepted')

@@ -98,6 +98,23 @@ def test_chunk_size_bounds_reads_and_writes(tmp_path):
     assert {len(c) for c in store.get(uri)[0]} <= {1000, len(DATA) % 1000}
 
 
+def test_data_is_also_a_bounded_file_for_sendfile(store):
+    """The server hands a download to wsgi.file_wrapper/sendfile: the chunks are a
+    file too, positioned at the range's start, and reads never pass its end."""
+    uri, _, _ = store.add('img', Reader(DATA), 0)
+    body, length = store.get(uri, offset=10, length=25)
+    assert length == 25
+    assert os.fstat(body.fileno()).st_size == len(DATA)
+    assert body.tell() == 10
+    assert body.read(5) == DATA[10:15]
+    assert body.read() == DATA[15:35]
+    assert body.read() == b''
+    body.close()
+    with pytest.raises(ValueError):
+        body.fileno()
+    assert body.read() == b''
+
+
 @pytest.mark.parametrize('image_id', ['', '.', '..', '../escape', 'a/b', '.hidden',
                                       'x' * 130, 'nul\x00byte', 'newline\n'])
 def test_image_ids_that_cannot_be_file_names_are_refused(store, datadir, image_id):

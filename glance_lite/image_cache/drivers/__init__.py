@@ -1,0 +1,1 @@
+"""Bookkeeping drivers of the image cache, picked by ``image_cache_driver``."""
