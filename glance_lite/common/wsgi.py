@@ -52,6 +52,13 @@ def http_error(exc):
                          headers=list(getattr(exc, 'headers', {}).items()) or None)
 
 
+def has_body(req):
+    """True when the request carries a body (chunked, or a non-zero Content-Length)."""
+    if 'chunked' in req.headers.get('Transfer-Encoding', '').lower():
+        return True
+    return bool(req.content_length)
+
+
 def json_response(body, status=200, headers=None):
     resp = webob.Response(status=status, content_type='application/json', charset=None)
     resp.body = json.dumps(body).encode('utf-8')

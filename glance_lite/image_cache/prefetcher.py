@@ -111,12 +111,8 @@ class Prefetcher:
     def _open(self, image):
         """The chunks of ``image``'s data from its first readable location (in the
         order recorded: the prefetcher has no location strategy of its own)."""
-        error = exception.NotFound('Image %s has no data' % image['id'])
-        for loc in data.active_locations(image):
-            try:
-                chunks, _size = self.stores.for_uri(loc['url']).get(loc['url'])
-                return chunks
-            except (exception.NotFound, exception.ServiceUnavailable,
-                    exception.UnknownScheme) as e:
-                error = e
-        raise error
+        chunks, _size = data.open_first(
+            self.stores, image['id'], data.active_locations(image),
+            unreadable=(exception.NotFound, exception.ServiceUnavailable,
+                        exception.UnknownScheme))
+        return chunks

@@ -142,15 +142,22 @@ def ordered_locations(settings, locations):
 def open_data(deps, image, offset=0, length=None):
     """``(iterator of chunks, size)`` of an active image's data, from the first
     readable location in ``location_strategy`` order."""
-    locations = ordered_locations(deps.settings, active_locations(image))
-    if not locations:
-        raise exception.NotFound('Image %s has no data' % image['id'])
-    error = None
+    return open_first(deps.stores, image['id'],
+                      ordered_locations(deps.settings, active_locations(image)),
+                      offset=offset, length=length)
+
+
+def open_first(stores, image_id, locations, offset=0, length=None,
+               unreadable=(exception.NotFound, exception.ServiceUnavailable)):
+    """``(iterator of chunks, size)`` from the first of ``locations`` that opens;
+    a location failing with one of ``unreadable`` passes to the next, and the last
+    such error is raised when none opens."""
+    error = exception.NotFound('Image %s has no data' % image_id)
     for loc in locations:
         try:
-            store = deps.stores.for_uri(loc['url'])
-            return store.get(loc['url'], offset=offset, length=length)
-        except (exception.NotFound, exception.ServiceUnavailable) as e:
+            return stores.for_uri(loc['url']).get(loc['url'], offset=offset,
+                                                  length=length)
+        except unreadable as e:
             error = e
     raise error
 

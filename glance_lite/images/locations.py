@@ -102,8 +102,10 @@ def change(deps, ctx, image, new_locations):
     if image['status'] == 'queued':
         values.update(_activation(deps, image, new_locations, wanted[0]['url']))
     else:
+        added_urls = {loc['url'] for loc in added}
         for loc in new_locations:
-            if loc.get('url') in [a['url'] for a in added]:
+            if loc.get('url') in added_urls:
+                # Checked against what the image already records (409 on conflict).
                 _validation_values(settings, image, loc.get('validation_data'))
     for loc in removed:
         data.delete_location_data(deps, image, loc)

@@ -1,5 +1,6 @@
 """Sharing an image with other projects (v1 memberships)."""
 from glance_lite.common import exception
+from glance_lite.images import validation
 
 
 def _require_identity(ctx):
@@ -12,12 +13,6 @@ def _visible_image(registry, image_id):
     if image.get('deleted') or image['status'] == 'deleted':
         raise exception.ImageNotFound(image_id=image_id)
     return image
-
-
-def _check_quota(deps, count):
-    quota = deps.settings.image_member_quota
-    if 0 <= quota < count:
-        raise exception.ImageMemberLimitExceeded(attempted=count, maximum=quota)
 
 
 def _registry_write(call, image_id):
@@ -43,7 +38,7 @@ def add_member(deps, ctx, image_id, member_id, can_share=None):
     _visible_image(registry, image_id)
     members = registry.get_image_members(image_id)
     if member_id not in [m['member_id'] for m in members]:
-        _check_quota(deps, len(members) + 1)
+        validation.check_member_quota(deps.settings, len(members) + 1)
     _registry_write(lambda: registry.add_member(image_id, member_id, can_share), image_id)
 
 
@@ -72,7 +67,7 @@ def replace_members(deps, ctx, image_id, body):
     memberships = parse_memberships(body)
     registry = deps.registry_for(ctx)
     _visible_image(registry, image_id)
-    _check_quota(deps, len(memberships))
+    validation.check_member_quota(deps.settings, len(memberships))
     _registry_write(lambda: registry.replace_members(image_id, memberships), image_id)
 
 

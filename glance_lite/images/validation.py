@@ -46,6 +46,12 @@ def check_property_quota(settings, count):
                                                    maximum=settings.image_property_quota)
 
 
+def check_member_quota(settings, count):
+    if 0 <= settings.image_member_quota < count:
+        raise exception.ImageMemberLimitExceeded(attempted=count,
+                                                 maximum=settings.image_member_quota)
+
+
 def check_tag_quota(settings, count):
     if 0 <= settings.image_tag_quota < count:
         raise exception.ImageTagLimitExceeded(attempted=count,

@@ -21,12 +21,6 @@ def _ctx(req):
     return req.environ['glance.context']
 
 
-def _has_body(req):
-    if 'chunked' in req.headers.get('Transfer-Encoding', '').lower():
-        return True
-    return bool(req.content_length)
-
-
 def _list_params(req):
     return {k: v for k, v in req.params.items()
             if k in LIST_PARAMS or k.startswith('property-')}
@@ -40,7 +34,7 @@ class _Request:
         self.location = self.meta.get('location')
         self.copy_from = req.headers.get('x-glance-api-copy-from')
         self.store = self.meta.get('store')
-        self.has_body = _has_body(req)
+        self.has_body = wsgi.has_body(req)
         for field in _SOURCE_FIELDS:
             self.meta.pop(field, None)
         sources = [s for s in (self.has_body, self.location, self.copy_from) if s]

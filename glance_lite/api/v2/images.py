@@ -6,7 +6,7 @@ import urllib.parse
 import webob
 
 from glance_lite.api.v2 import list_query, patch, view
-from glance_lite.common import exception
+from glance_lite.common import exception, wsgi
 from glance_lite.images import data, locations, records
 
 # Fields of a v2 image that are columns of the record, not custom properties.
@@ -29,8 +29,7 @@ def no_content():
 
 def refuse_body(req):
     """Routes that take no body answer one with 400 (api-v2.md §2)."""
-    chunked = 'chunked' in req.headers.get('Transfer-Encoding', '').lower()
-    if chunked or (req.content_length or 0) > 0:
+    if wsgi.has_body(req):
         raise exception.Invalid('A body is not expected with this request.')
 
 

@@ -44,10 +44,7 @@ class MembersController:
         if any(m['member_id'] == member_id for m in members):
             raise exception.Duplicate('Member %s already exists for image %s.'
                                       % (member_id, image_id))
-        quota = self.deps.settings.image_member_quota
-        if 0 <= quota < len(members) + 1:
-            raise exception.ImageMemberLimitExceeded(attempted=len(members) + 1,
-                                                     maximum=quota)
+        validation.check_member_quota(self.deps.settings, len(members) + 1)
         registry = self.deps.registry_for(ctx)
         registry.add_member(image_id, member_id)
         return view.member(self._find(registry.get_image_members(image_id), member_id,
