@@ -165,10 +165,18 @@ class Router:
 
 class Middleware:
     """Base of a paste filter: ``process_request`` may answer instead of the app;
-    ``process_response`` sees every answer, the app's or the filter's own."""
+    ``process_response``, when a subclass defines it, sees every answer, the app's or
+    the filter's own.
+
+    Plain WSGI underneath: a filter without ``process_response`` hands the request
+    to the app untouched, with no response object built around the app's answer
+    (every request crosses several filters).
+    """
 
     def __init__(self, application):
         self.application = application
+        self._sees_responses = type(self).process_response is not \
+            Middleware.process_response
 
     def process_request(self, req):
         return None
@@ -176,9 +184,14 @@ class Middleware:
     def process_response(self, req, response):
         return response
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        response = self.process_request(req)
+    def __call__(self, environ, start_response):
+        req = webob.Request(environ)
+        try:
+            response = self.process_request(req)
+        except webob.exc.HTTPException as e:
+            response = e
         if response is None:
+            if not self._sees_responses:
+                return self.application(environ, start_response)
             response = req.get_response(self.application)
-        return self.process_response(req, response)
+        return self.process_response(req, response)(environ, start_response)

@@ -12,7 +12,7 @@ import uuid
 from sqlalchemy import exc as sa_exc, false, func, orm, select
 
 from glance_lite.common import exception
-from glance_lite.db import models, validation
+from glance_lite.db import models, reads, validation
 
 LOG = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ _FIELDS = _COLUMN_KEYS + _IGNORED_KEYS
 # ---------------------------------------------------------------- dict conversion
 
 def location_to_dict(loc):
-    return {'id': loc.id, 'url': loc.value, 'metadata': _decode_metadata(loc.meta_data),
+    return {'id': loc.id, 'url': loc.value, 'metadata': reads.decode_metadata(loc.meta_data),
             'status': loc.status}
 
 
@@ -46,41 +46,12 @@ def image_to_dict(image, show_deleted_locations=False):
     return d
 
 
-def _decode_metadata(text):
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        LOG.warning('Ignoring unreadable location metadata %r', text[:80])
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def with_children(stmt, live_only=False, show_deleted_locations=False):
-    """``stmt`` plus selectin loads of properties, locations and tags.
-
-    ``live_only`` leaves deleted child rows in the database (list pages); writers
-    load every row because a deleted property is revived rather than duplicated.
-    """
-    if not live_only:
-        return stmt.options(orm.selectinload(models.Image.properties),
-                            orm.selectinload(models.Image.locations),
-                            orm.selectinload(models.Image.tags))
-    locations = models.Image.locations
-    if not show_deleted_locations:
-        locations = locations.and_(_live(models.ImageLocation.deleted))
-    return stmt.options(
-        orm.selectinload(models.Image.properties.and_(_live(models.ImageProperty.deleted))),
-        orm.selectinload(locations),
-        orm.selectinload(models.Image.tags.and_(_live(models.ImageTag.deleted))))
-
-
-def _live(deleted):
-    # Through a function, so that no engine answers it from the deleted index (one
-    # value for nearly every row) instead of the image_id one: SQLite did, and read
-    # every property row for each page of a list.
-    return func.coalesce(deleted, false()) == false()
+def with_children(stmt):
+    """``stmt`` plus selectin loads of every property, location and tag row, deleted
+    ones included: writers revive a deleted property rather than duplicate it."""
+    return stmt.options(orm.selectinload(models.Image.properties),
+                        orm.selectinload(models.Image.locations),
+                        orm.selectinload(models.Image.tags))
 
 
 # ---------------------------------------------------------------- visibility
@@ -97,8 +68,9 @@ def is_member(session, image_id, owner, status=None):
 
 
 def can_see(session, ctx, image):
-    """Whether ``ctx`` may read ``image`` (deletion aside): admin, public/community,
-    owner, or a live member of a ``shared`` image."""
+    """Whether ``ctx`` may read ``image`` (an Image or an images row; deletion aside):
+    admin, public/community, owner, or a live member of a ``shared`` image.
+    ``session`` may be an ORM session or a Core connection."""
     if ctx.is_admin or image.visibility in ('public', 'community'):
         return True
     owner = ctx.owner
@@ -386,11 +358,18 @@ def image_get(db, ctx, image_id, force_show_deleted=False):
 
     ``force_show_deleted`` lets admins see deleted images (and deleted locations).
     """
-    def txn(session):
-        image = load_image(session, ctx, image_id, show_deleted=force_show_deleted)
-        return image_to_dict(image, show_deleted_locations=force_show_deleted)
+    canonical = validation.canonical_id(image_id)
+    if canonical is None:
+        raise exception.ImageNotFound(image_id=image_id)
 
-    return db.run(txn)
+    def txn(conn):
+        row = reads.image_row(conn, canonical)
+        if row is None or (row.deleted and not (force_show_deleted and ctx.is_admin)) \
+                or not can_see(conn, ctx, row):
+            raise exception.ImageNotFound(image_id=image_id)
+        return reads.image_dicts(conn, [row], show_deleted_locations=force_show_deleted)[0]
+
+    return db.read(txn)
 
 
 def user_get_storage_usage(db, ctx, owner_id, image_id=None):

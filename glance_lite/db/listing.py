@@ -1,8 +1,8 @@
 """Image lists: filters, who sees what, sort order and marker paging.
 
-One SELECT (plus selectin loads of the page's properties, locations and tags); the
-visibility rules are SQL conditions, not a union of queries, so a page stops reading
-as soon as it has ``limit`` rows in index order.
+One SELECT, plus one for the page's properties, locations and tags (see
+:mod:`glance_lite.db.reads`).  The visibility rules are SQL conditions, not a union of
+queries, so a page stops reading as soon as it has ``limit`` rows in index order.
 """
 import datetime
 
@@ -10,7 +10,7 @@ from oslo_utils import timeutils
 from sqlalchemy import and_, exists, false, func, or_, select, true
 
 from glance_lite.common import exception
-from glance_lite.db import images, models, validation
+from glance_lite.db import images, models, reads, validation
 
 Image = models.Image
 
@@ -66,29 +66,28 @@ def image_get_all(db, ctx, filters=None, marker=None, limit=None, sort_key=None,
     regular_user = not ctx.is_admin or admin_as_user
     showing_deleted = 'changes-since' in filters or filters.get('deleted') is True
 
-    conditions = _filter_conditions(filters)
+    cols = _columns(db.dialect)
+    conditions = _filter_conditions(filters, cols)
     if is_public is not None:
-        conditions.append(Image.visibility == 'public' if is_public
-                          else Image.visibility != 'public')
+        visibility = cols['visibility']
+        conditions.append(visibility == 'public' if is_public else visibility != 'public')
     if regular_user:
-        conditions.append(_visible_to_user(ctx.owner, member_status))
+        conditions.append(_visible_to_user(ctx.owner, member_status, cols))
     conditions.extend(_visibility_scope(ctx, filters.get('visibility'),
-                                        regular_user, v1_mode))
+                                        regular_user, v1_mode, cols))
 
-    def txn(session):
-        stmt = select(Image).where(*conditions)
+    def txn(conn):
+        stmt = select(reads.IMAGES).where(*conditions)
         if marker is not None:
-            marker_image = _marker_image(session, ctx, marker, showing_deleted)
+            marker_image = _marker_image(conn, ctx, marker, showing_deleted)
             stmt = stmt.where(_after(marker_image, keys, dirs))
         stmt = stmt.order_by(*_order_by(db.dialect, keys, dirs))
         if limit is not None:
             stmt = stmt.limit(limit)
-        stmt = images.with_children(stmt, live_only=True,
-                                    show_deleted_locations=showing_deleted)
-        return [images.image_to_dict(i, show_deleted_locations=showing_deleted)
-                for i in session.scalars(stmt)]
+        return reads.image_dicts(conn, conn.execute(stmt).all(),
+                                 show_deleted_locations=showing_deleted)
 
-    return db.run(txn)
+    return db.read(txn)
 
 
 # ---------------------------------------------------------------- arguments
@@ -182,6 +181,29 @@ def _time_filter(name, value):
 
 # ---------------------------------------------------------------- conditions
 
+def _wrapped(column):
+    return func.coalesce(column, column)
+
+
+# Columns of conditions that nearly every row meets (deleted, os_hidden, the implicit
+# visibility rules), by engine.  Given an index on such a column, SQLite (which keeps
+# no statistics) and MariaDB (even after ANALYZE TABLE: it intersects the deleted and
+# os_hidden indexes) read every matching row through it and sort, instead of walking
+# the index that serves the ORDER BY and stopping after ``limit`` rows.  For them the
+# columns are wrapped in coalesce(column, column), which no index can answer.
+# PostgreSQL's statistics get the plan right with the plain columns, and its estimates
+# of the wrapped ones are blind.  Built once: building expressions costs more than a
+# page's query on a small table.
+_PLAIN = {'deleted': Image.deleted, 'os_hidden': Image.os_hidden,
+          'protected': Image.protected, 'visibility': Image.visibility,
+          'member_deleted': models.ImageMember.deleted}
+_UNINDEXED = {name: _wrapped(column) for name, column in _PLAIN.items()}
+
+
+def _columns(dialect):
+    return _PLAIN if dialect == 'postgresql' else _UNINDEXED
+
+
 def _property_match(name, value):
     prop = models.ImageProperty
     return exists().where(prop.image_id == Image.id, prop.name == name,
@@ -194,7 +216,7 @@ def _tag_match(value):
                           tag.deleted == false())
 
 
-def _filter_conditions(filters):
+def _filter_conditions(filters, cols):
     conditions = []
     deleted = filters.get('deleted')
     if deleted is not None:
@@ -202,10 +224,7 @@ def _filter_conditions(filters):
     elif 'changes-since' not in filters:
         deleted = False
     if deleted is not None:
-        # Compared through a function so that no engine picks the deleted index (one
-        # value for nearly every row) over the index serving the ORDER BY: with it,
-        # SQLite sorted the whole table for every page of the default list.
-        conditions.append(func.coalesce(Image.deleted, false()) == deleted)
+        conditions.append(cols['deleted'] == deleted)
     if deleted is False:
         conditions.append(Image.status != 'killed')
 
@@ -228,7 +247,7 @@ def _filter_conditions(filters):
         elif key == 'changes-since':
             conditions.append(Image.updated_at > _utc(value, key))
         elif key in ('protected', 'os_hidden'):
-            conditions.append(getattr(Image, key) == validation.boolean(key, value))
+            conditions.append(cols[key] == validation.boolean(key, value))
         elif key in ('created_at', 'updated_at'):
             conditions.append(_time_filter(key, value))
         elif key == 'properties':
@@ -242,10 +261,11 @@ def _filter_conditions(filters):
     return conditions
 
 
-def _visible_to_user(owner, member_status):
+def _visible_to_user(owner, member_status, cols):
     """Public and community images, the caller's own, and shared images the caller
     is a live member of (with ``member_status`` unless 'all')."""
-    visible = [Image.visibility.in_(('public', 'community'))]
+    visibility = cols['visibility']
+    visible = [visibility.in_(('public', 'community'))]
     if owner is None:
         # As in Glance: an owner-less caller (the no-auth pipelines list "as a user")
         # sees the owner-less images those pipelines create.
@@ -253,15 +273,15 @@ def _visible_to_user(owner, member_status):
     else:
         member = models.ImageMember
         member_conds = [member.image_id == Image.id, member.member == owner,
-                        member.deleted == false()]
+                        cols['member_deleted'] == false()]
         if member_status != 'all':
             member_conds.append(member.status == member_status)
         visible.append(Image.owner == owner)
-        visible.append(and_(Image.visibility == 'shared', exists().where(*member_conds)))
+        visible.append(and_(visibility == 'shared', exists().where(*member_conds)))
     return or_(*visible)
 
 
-def _visibility_scope(ctx, visibility, regular_user, v1_mode):
+def _visibility_scope(ctx, visibility, regular_user, v1_mode, cols):
     """Glance's community rule: without a visibility filter, community images show
     only to their owner (v1 admins listing as admins see everything)."""
     if visibility is not None:
@@ -273,9 +293,10 @@ def _visibility_scope(ctx, visibility, regular_user, v1_mode):
         return [Image.visibility.in_(values)]
     if v1_mode and not regular_user:
         return []
+    not_community = cols['visibility'] != 'community'
     if ctx.owner is None:
-        return [Image.visibility != 'community']
-    return [or_(Image.owner == ctx.owner, Image.visibility != 'community')]
+        return [not_community]
+    return [or_(Image.owner == ctx.owner, not_community)]
 
 
 # ---------------------------------------------------------------- order and paging
@@ -322,10 +343,10 @@ def _after(marker, keys, dirs):
     return condition if alternatives else true()
 
 
-def _marker_image(session, ctx, marker, showing_deleted):
+def _marker_image(conn, ctx, marker, showing_deleted):
     canonical = validation.canonical_id(marker)
-    image = session.get(Image, canonical) if canonical else None
+    image = reads.image_row(conn, canonical) if canonical else None
     if image is None or (image.deleted and not showing_deleted) \
-            or not images.can_see(session, ctx, image):
+            or not images.can_see(conn, ctx, image):
         raise exception.NotFound('Invalid marker. Image could not be found.')
     return image

@@ -11,7 +11,7 @@ import time
 
 from oslo_config import cfg
 
-from glance_lite.common import exception
+from glance_lite.common import exception, offload
 from glance_lite.store import base
 from glance_lite.store import location
 
@@ -221,7 +221,9 @@ class FilesystemStore(base.Store):
         try:
             if self.file_perm:
                 os.fchmod(fd, self.file_perm)
-            os.fsync(fd)
+            # In a native thread: flushing a large image takes seconds, which would
+            # hold up every other request of this server.
+            offload.offload(os.fsync, fd)()
         except OSError as e:
             _raise_write_error(e, final)
 
@@ -251,7 +253,7 @@ class FilesystemStore(base.Store):
         try:
             fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
-                os.fsync(fd)
+                offload.offload(os.fsync, fd)()
             finally:
                 os.close(fd)
         except OSError as e:

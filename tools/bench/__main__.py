@@ -174,6 +174,15 @@ def _profile(dep, name, run):
     return recording.summary_path
 
 
+def print_context(medians):
+    """The baselines behind the ratios, and the disk's own cost of a durable write."""
+    print('baselines: md5 %s + sha512 %s CPU s/GiB; hello %s req/s, two-hop %s req/s; '
+          'dd (fsynced) %s GiB/s using %s CPU s/GiB'
+          % tuple(_num(medians.get(k)) for k in (
+              'md5_cpu_s_per_gib', 'sha512_cpu_s_per_gib', 'hello_rps', 'two_hop_rps',
+              'dd_gib_per_s', 'dd_cpu_s_per_gib')))
+
+
 def print_table(verdicts):
     header = ('target', 'value', 'reference', 'ratio', 'bound', 'met')
     rows = [(v['target'], _num(v['value']), _num(v['reference']), _num(v['ratio']),
@@ -222,6 +231,7 @@ def main(argv=None):
         'targets': verdicts, 'profiles': profiles,
         'medians': samples.medians(), 'samples': dict(samples.values)}
     print_table(verdicts)
+    print_context(result['medians'])
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, 'w') as f:
         json.dump(result, f, indent=1, default=str)

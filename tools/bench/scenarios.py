@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -53,15 +54,24 @@ def hash_baseline(size):
 
 
 def dd_baseline(workdir, size):
-    """``dd`` of ``size`` bytes from /dev/zero to the file store's disk, fsynced."""
+    """``dd`` of ``size`` bytes from /dev/zero to the file store's disk, fsynced: its
+    rate, and the CPU it takes (nearly all kernel time: the page cache and the flush,
+    which every upload's server CPU includes too)."""
     target = os.path.join(workdir, 'dd.bin')
+    cpu = _children_cpu()
     began = time.monotonic()
     subprocess.run(['dd', 'if=/dev/zero', 'of=%s' % target, 'bs=1M',
                     'count=%d' % (size // MIB), 'conv=fsync'], check=True,
                    capture_output=True)
     seconds = time.monotonic() - began
+    cpu = _children_cpu() - cpu
     os.unlink(target)
-    return {'dd_gib_per_s': size / GIB / seconds}
+    return {'dd_gib_per_s': size / GIB / seconds, 'dd_cpu_s_per_gib': cpu * GIB / size}
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class HelloServer:

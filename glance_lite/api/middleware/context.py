@@ -12,6 +12,8 @@ import webob
 
 from glance_lite.common import config, context, wsgi
 
+REQUEST_ID_HEADER = 'x-openstack-request-id'
+
 
 class _ContextMiddleware(wsgi.Middleware):
     def __init__(self, application, conf):
@@ -39,11 +41,15 @@ class _ContextMiddleware(wsgi.Middleware):
         req.environ['glance.context'] = ctx
         return None
 
-    def process_response(self, req, response):
-        request_id = req.environ.get('openstack.request_id')
-        if request_id:
-            response.headers['x-openstack-request-id'] = request_id
-        return response
+    def __call__(self, environ, start_response):
+        def with_request_id(status, headers, exc_info=None):
+            request_id = environ.get('openstack.request_id')
+            if request_id:
+                headers = [h for h in headers if h[0].lower() != REQUEST_ID_HEADER]
+                headers.append((REQUEST_ID_HEADER, request_id))
+            return start_response(status, headers, exc_info)
+
+        return super().__call__(environ, with_request_id)
 
 
 class ContextMiddleware(_ContextMiddleware):

@@ -7,8 +7,6 @@ Out: the v1 field set (``is_public`` derived from ``visibility``) plus ``locatio
 """
 from glance_lite.common import exception
 
-TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%f'
-
 BRIEF_FIELDS = ('id', 'name', 'size', 'disk_format', 'container_format', 'checksum')
 
 _PLAIN_FIELDS = ('id', 'name', 'disk_format', 'container_format', 'size', 'virtual_size',
@@ -25,7 +23,9 @@ _DEFAULTED_FIELDS = ('min_disk', 'min_ram', 'protected', 'os_hidden')
 
 
 def format_time(value):
-    return value.strftime(TIME_FORMAT) if value is not None else None
+    """``YYYY-MM-DDTHH:MM:SS.ffffff`` of a naive UTC datetime (isoformat: several
+    times cheaper than strftime, and every list entry carries two or three)."""
+    return value.isoformat(timespec='microseconds') if value is not None else None
 
 
 def image_to_wire(image):
