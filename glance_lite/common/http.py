@@ -15,6 +15,7 @@ import logging
 import os
 import select
 import socket
+import sys
 import ssl
 
 import webob
@@ -75,10 +76,19 @@ def _connection_is_dropped(conn):
     if sock is None:
         return True
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        readable, _, _ = _unpatched_select()([sock], [], [], 0)
     except (OSError, ValueError):
         return True
     return bool(readable)
+
+
+def _unpatched_select():
+    """The real ``select.select``: one system call for a zero-timeout check, where
+    eventlet's green one goes round the event loop (on every registry request)."""
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('select'):
+        return patcher.original('select').select
+    return select.select
 
 
 class _OneWrite:

@@ -26,6 +26,7 @@ Apps get ``wsgi.file_wrapper``: on plain HTTP a file body goes out through
 """
 import dataclasses
 import errno
+import gc
 import logging
 import os
 import signal
@@ -739,6 +740,7 @@ class _InProcess:
             apply_header_limits(self.settings)
             self.wsgi = _WsgiServer(self.sock, self.load_app(), self.settings,
                                     self.ssl_context)
+            _settle_long_lived_objects()
             self.listener = _Listener(self.sock, self.wsgi, self.settings)
             self.listener.start()
             _wait_for_stop(signals, on_hup=self._reload)
@@ -770,6 +772,9 @@ class _InProcess:
         apply_header_limits(settings)
         self.wsgi.apply(settings, ssl_context, app)
         self.listener.apply(settings)
+        # The previous app may now be garbage in cycles: let the collector see it.
+        gc.unfreeze()
+        _settle_long_lived_objects()
 
 
 class _Master:
@@ -966,6 +971,14 @@ class _Master:
         return False
 
 
+def _settle_long_lived_objects():
+    """Keep what exists once the app is built (modules, configuration, routes, the
+    database's metadata: ~100k objects) out of the garbage collector's full passes.
+    Each such pass walked all of them, pausing every request in flight for ~60 ms;
+    now it walks only what requests created since."""
+    gc.freeze()
+
+
 def _serve_worker(master, signals):
     """A worker's life: build the app, serve, report ready, drain on a signal or when
     the master is gone.  :returns: the worker's exit status."""
@@ -974,6 +987,7 @@ def _serve_worker(master, signals):
     app = master.load_app()
     wsgi = _WsgiServer(master.sock, app, settings, master.ssl_context)
     listener = _Listener(master.sock, wsgi, settings)
+    _settle_long_lived_objects()
 
     def watch_master():
         # Readable means EOF: every copy of the write end is closed, the master is gone.

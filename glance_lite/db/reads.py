@@ -42,13 +42,15 @@ def decode_metadata(text):
 
 
 def _children_statement(show_deleted_locations, of_one):
-    # One image: "image_id = :image_id"; a page: an expanding IN, which SQLAlchemy
-    # renders anew on every execution.
-    if of_one:
-        matches = lambda table: table.c.image_id == bindparam('image_id')  # noqa: E731
-    else:
-        ids = bindparam('image_ids', expanding=True)
-        matches = lambda table: table.c.image_id.in_(ids)  # noqa: E731
+    ids = bindparam('image_ids', expanding=True)
+
+    def matches(table):
+        # One image: "image_id = :image_id"; a page: an expanding IN, which SQLAlchemy
+        # renders anew on every execution.
+        if of_one:
+            return table.c.image_id == bindparam('image_id')
+        return table.c.image_id.in_(ids)
+
     locations = select(literal(_LOCATION), _LOCATIONS.c.image_id, _LOCATIONS.c.id,
                        _LOCATIONS.c.value, _LOCATIONS.c.meta_data, _LOCATIONS.c.status
                        ).where(matches(_LOCATIONS))

@@ -1,7 +1,9 @@
+import logging
 import os
 
 import pytest
 from oslo_config import cfg
+from oslo_log import log
 
 from glance_lite import conf as glance_conf
 from glance_lite.common import config
@@ -92,3 +94,28 @@ def test_unknown_flavor_names_pipeline_and_file(isolated, tmp_path):
     paste = tmp_path / 'glance-api-paste.ini'
     assert str(e.value).startswith('Unable to load glance-api-nope from configuration file '
                                    '%s.\nGot: LookupError(' % paste)
+
+
+@pytest.fixture
+def thread_logging():
+    saved = logging.logThreads
+    yield
+    logging.logThreads = saved
+
+
+@pytest.mark.parametrize('context_format, records_threads', [
+    (None, False),
+    ('%(asctime)s %(thread)d %(message)s', True),
+    ('%(asctime)s %(threadName)s %(message)s', True),
+], ids=['default formats', 'thread id shown', 'thread name shown'])
+def test_log_records_carry_threads_only_when_a_format_shows_them(
+        tmp_path, thread_logging, context_format, records_threads):
+    conf = cfg.ConfigOpts()
+    log.register_options(conf)
+    args = ['--log-file', str(tmp_path / 'x.log')]
+    conf(args, default_config_files=[])
+    if context_format:
+        conf.set_override('logging_context_format_string', context_format)
+    logging.logThreads = True
+    config.setup_logging(conf, 'glance-api')
+    assert logging.logThreads is records_threads
