@@ -2,12 +2,13 @@
 import datetime
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from glance_lite.common import exception
 from glance_lite.db import api as db_api
 from glance_lite.db import models
 from tests.unit.db.dbtest import ADMIN, anonymous, ids, make_image, user
+from tools.bench import query_plans
 
 ALICE = user('alice')
 BOB = user('bob')
@@ -328,23 +329,9 @@ def test_lists_carry_properties_locations_and_tags(db):
 # ---------------------------------------------------------------- query plans
 
 def _page_query_plan(db, ctx, **kwargs):
-    """SQLite's plan of the page query ``image_get_all`` runs."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if 'FROM images' in statement and not seen:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, 'before_cursor_execute', record)
-    try:
-        db_api.image_get_all(db, ctx, **kwargs)
-    finally:
-        event.remove(db.engine, 'before_cursor_execute', record)
-    statement, parameters = seen[0]
-    with db.engine.connect() as conn:
-        cursor = conn.connection.driver_connection.execute(
-            'EXPLAIN QUERY PLAN ' + statement, parameters)
-        return ' | '.join(row[-1] for row in cursor.fetchall())
+    """The engine's plan of the page query ``image_get_all`` runs, one string."""
+    (statement, parameters), _ = query_plans.capture(db, ctx, kwargs)
+    return ' | '.join(query_plans.explain(db, statement, parameters))
 
 
 @pytest.mark.parametrize('ctx, kwargs', [
