@@ -13,6 +13,7 @@ import argparse
 import collections
 import contextlib
 import datetime
+import glob
 import json
 import os
 import shutil
@@ -151,7 +152,11 @@ def deployment(workdir, name, flavor=None):
 
 
 def profile_unmet(args, workdir, dep, ids, payloads, verdicts):
-    """Re-run the workload behind each unmet target once under py-spy."""
+    """Re-run the workload behind each unmet target once under py-spy (profiles of an
+    earlier run of the same kind are removed first: they describe other code)."""
+    for stale in glob.glob(os.path.join(RESULTS, 'profile-*.txt')):
+        if stale.endswith('-quick.txt') == args.quick:
+            os.unlink(stale)
     workloads = sorted({v['workload'] for v in verdicts if not v['met']})
     profiles = {}
     for workload in workloads:
