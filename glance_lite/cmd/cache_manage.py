@@ -77,6 +77,17 @@ def _no_arguments(args):
         raise _Failure("Command '%s' takes no arguments." % args.command[0])
 
 
+def _confirmed(args, question, act, report):
+    """A changing command: unless the user declines ``question``, ``act(client)``;
+    with ``--verbose``, print ``report(what act returned)``."""
+    if not _confirm(args, question):
+        return SUCCESS
+    done = act(_client(args))
+    if args.verbose:
+        print(report(done))
+    return SUCCESS
+
+
 def _utc(timestamp):
     moment = datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
     return moment.replace(tzinfo=None).isoformat()
@@ -131,12 +142,9 @@ def queue_image(args):
     Queue an image for caching by glance-cache-prefetcher.
     """
     image_id = _image_id(args)
-    if not _confirm(args, 'Queue image %s for caching?' % image_id):
-        return SUCCESS
-    _client(args).queue_image(image_id)
-    if args.verbose:
-        print('Queued image %s for caching' % image_id)
-    return SUCCESS
+    return _confirmed(args, 'Queue image %s for caching?' % image_id,
+                      lambda client: client.queue_image(image_id),
+                      lambda _: 'Queued image %s for caching' % image_id)
 
 
 def delete_cached_image(args):
@@ -145,12 +153,9 @@ def delete_cached_image(args):
     Remove an image from the cache.
     """
     image_id = _image_id(args)
-    if not _confirm(args, 'Delete cached image %s?' % image_id):
-        return SUCCESS
-    _client(args).delete_cached_image(image_id)
-    if args.verbose:
-        print('Deleted cached image %s' % image_id)
-    return SUCCESS
+    return _confirmed(args, 'Delete cached image %s?' % image_id,
+                      lambda client: client.delete_cached_image(image_id),
+                      lambda _: 'Deleted cached image %s' % image_id)
 
 
 def delete_all_cached_images(args):
@@ -159,12 +164,9 @@ def delete_all_cached_images(args):
     Remove every image from the cache.
     """
     _no_arguments(args)
-    if not _confirm(args, 'Delete all cached images?'):
-        return SUCCESS
-    count = _client(args).delete_all_cached_images()
-    if args.verbose:
-        print('Deleted %d cached images' % count)
-    return SUCCESS
+    return _confirmed(args, 'Delete all cached images?',
+                      lambda client: client.delete_all_cached_images(),
+                      lambda count: 'Deleted %d cached images' % count)
 
 
 def delete_queued_image(args):
@@ -173,12 +175,9 @@ def delete_queued_image(args):
     Remove an image from the prefetch queue.
     """
     image_id = _image_id(args)
-    if not _confirm(args, 'Delete queued image %s?' % image_id):
-        return SUCCESS
-    _client(args).delete_queued_image(image_id)
-    if args.verbose:
-        print('Deleted queued image %s' % image_id)
-    return SUCCESS
+    return _confirmed(args, 'Delete queued image %s?' % image_id,
+                      lambda client: client.delete_queued_image(image_id),
+                      lambda _: 'Deleted queued image %s' % image_id)
 
 
 def delete_all_queued_images(args):
@@ -187,12 +186,9 @@ def delete_all_queued_images(args):
     Empty the prefetch queue.
     """
     _no_arguments(args)
-    if not _confirm(args, 'Delete all queued images?'):
-        return SUCCESS
-    count = _client(args).delete_all_queued_images()
-    if args.verbose:
-        print('Deleted %d queued images' % count)
-    return SUCCESS
+    return _confirmed(args, 'Delete all queued images?',
+                      lambda client: client.delete_all_queued_images(),
+                      lambda count: 'Deleted %d queued images' % count)
 
 
 # name -> (function, what "Failed to ..." says it was doing)

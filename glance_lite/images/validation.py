@@ -41,24 +41,22 @@ def check_values(meta):
 
 
 def check_property_quota(settings, count):
-    if 0 <= settings.image_property_quota < count:
-        raise exception.ImagePropertyLimitExceeded(attempted=count,
-                                                   maximum=settings.image_property_quota)
+    _check_quota(settings.image_property_quota, count, exception.ImagePropertyLimitExceeded)
 
 
 def check_member_quota(settings, count):
-    if 0 <= settings.image_member_quota < count:
-        raise exception.ImageMemberLimitExceeded(attempted=count,
-                                                 maximum=settings.image_member_quota)
+    _check_quota(settings.image_member_quota, count, exception.ImageMemberLimitExceeded)
 
 
 def check_tag_quota(settings, count):
-    if 0 <= settings.image_tag_quota < count:
-        raise exception.ImageTagLimitExceeded(attempted=count,
-                                              maximum=settings.image_tag_quota)
+    _check_quota(settings.image_tag_quota, count, exception.ImageTagLimitExceeded)
 
 
 def check_location_quota(settings, count):
-    if 0 <= settings.image_location_quota < count:
-        raise exception.ImageLocationLimitExceeded(attempted=count,
-                                                   maximum=settings.image_location_quota)
+    _check_quota(settings.image_location_quota, count, exception.ImageLocationLimitExceeded)
+
+
+def _check_quota(maximum, count, error):
+    """A negative quota means unlimited."""
+    if 0 <= maximum < count:
+        raise error(attempted=count, maximum=maximum)
