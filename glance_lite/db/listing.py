@@ -181,10 +181,6 @@ def _time_filter(name, value):
 
 # ---------------------------------------------------------------- conditions
 
-def _wrapped(column):
-    return func.coalesce(column, column)
-
-
 # Columns of conditions that nearly every row meets (deleted, os_hidden, the implicit
 # visibility rules), by engine.  Given an index on such a column, SQLite (which keeps
 # no statistics) and MariaDB (even after ANALYZE TABLE: it intersects the deleted and
@@ -197,7 +193,7 @@ def _wrapped(column):
 _PLAIN = {'deleted': Image.deleted, 'os_hidden': Image.os_hidden,
           'protected': Image.protected, 'visibility': Image.visibility,
           'member_deleted': models.ImageMember.deleted}
-_UNINDEXED = {name: _wrapped(column) for name, column in _PLAIN.items()}
+_UNINDEXED = {name: func.coalesce(column, column) for name, column in _PLAIN.items()}
 
 
 def _columns(dialect):
